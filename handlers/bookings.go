@@ -1,0 +1,307 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"atelier/models"
+	"atelier/schedule"
+
+	"github.com/labstack/echo/v4"
+)
+
+type bookingJSON struct {
+	ID           int64      `json:"id"`
+	ResourceID   int64      `json:"resource_id"`
+	ResourceName string     `json:"resource_name"`
+	MemberID     int64      `json:"member_id"`
+	MemberName   string     `json:"member_name"`
+	Start        time.Time  `json:"start"`
+	End          time.Time  `json:"end"`
+	Quantity     int        `json:"quantity"`
+	Status       string     `json:"status"`
+	Note         string     `json:"note"`
+	Reason       string     `json:"reason"`
+	Sequence     int        `json:"sequence"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	DecidedBy    *int64     `json:"decided_by"`
+	DecidedAt    *time.Time `json:"decided_at"`
+	CancelledBy  *int64     `json:"cancelled_by"`
+	CancelledAt  *time.Time `json:"cancelled_at"`
+}
+
+// toBooking renders a booking with its times at the site's offset.
+func toBooking(b *models.Booking) bookingJSON {
+	loc := b.Location()
+	local := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		l := t.In(loc)
+		return &l
+	}
+	return bookingJSON{ID: b.ID, ResourceID: b.ResourceID, ResourceName: b.ResourceName, MemberID: b.MemberID,
+		MemberName: b.MemberName, Start: b.StartAt.In(loc), End: b.EndAt.In(loc), Quantity: b.Quantity,
+		Status: b.Status, Note: b.Note, Reason: b.Reason, Sequence: b.Sequence, CreatedAt: b.CreatedAt.In(loc),
+		UpdatedAt: b.UpdatedAt.In(loc), DecidedBy: b.DecidedBy, DecidedAt: local(b.DecidedAt),
+		CancelledBy: b.CancelledBy, CancelledAt: local(b.CancelledAt)}
+}
+
+func toBookings(list []models.Booking) []bookingJSON {
+	out := make([]bookingJSON, len(list))
+	for i := range list {
+		out[i] = toBooking(&list[i])
+	}
+	return out
+}
+
+type bookingRequest struct {
+	ResourceID int64   `json:"resource_id"`
+	MemberID   int64   `json:"member_id"`
+	Start      *string `json:"start"`
+	End        *string `json:"end"`
+	Quantity   *int    `json:"quantity"`
+	Note       string  `json:"note"`
+}
+
+func (s *server) handleCreateBooking(c echo.Context) error {
+	var req bookingRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	fe := models.FieldErrors{}
+	start := timeField(fe, "start", req.Start)
+	end := timeField(fe, "end", req.End)
+	if req.ResourceID <= 0 {
+		fe.Add("resource_id", "No resource has this id.")
+	}
+	qty := 1
+	if req.Quantity != nil {
+		qty = *req.Quantity
+		if qty < 1 {
+			fe.Add("quantity", "The quantity must be at least 1.")
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	b, err := s.db.CreateBooking(c.Request().Context(), actor(c), models.BookingRequest{
+		ResourceID: req.ResourceID, MemberID: req.MemberID, Start: start, End: end, Quantity: qty, Note: req.Note})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toBooking(b))
+}
+
+type bookingsResponse struct {
+	Bookings []bookingJSON `json:"bookings"`
+	Total    int64         `json:"total"`
+}
+
+func (s *server) handleListBookings(c echo.Context) error {
+	q := newQuery(c)
+	f := models.BookingFilter{
+		ResourceID: q.int64("resource_id"), MemberID: q.int64("member_id"), SiteID: q.int64("site_id"),
+		Status: q.oneOf("status", models.StatusPending, models.StatusApproved, models.StatusRejected, models.StatusCancelled),
+		From:   q.time("from"), To: q.time("to"),
+		OrderByCreated: q.oneOf("order", "start", "created") == "created",
+		Page:           q.page(),
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	list, total, err := s.db.ListBookings(c.Request().Context(), actor(c), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, bookingsResponse{Bookings: toBookings(list), Total: total})
+}
+
+func (s *server) handleGetBooking(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	b, err := s.db.Booking(c.Request().Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toBooking(b))
+}
+
+type decisionRequest struct {
+	Reason string `json:"reason"`
+}
+
+// handleDecide answers approve, reject and cancel. The body is optional
+// for approve and cancel.
+func (s *server) handleDecide(move models.Transition) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		var req decisionRequest
+		if c.Request().ContentLength != 0 {
+			if err := decode(c, &req); err != nil && !(move != models.Reject && models.ErrorCode(err) == models.CodeBadRequest && c.Request().ContentLength < 0) {
+				return err
+			}
+		}
+		b, err := s.db.Decide(c.Request().Context(), actor(c), id, move, req.Reason)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toBooking(b))
+	}
+}
+
+type sliceJSON struct {
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Available int       `json:"available"`
+	State     string    `json:"state"`
+}
+
+type availabilityResponse struct {
+	ResourceID int64       `json:"resource_id"`
+	Capacity   int         `json:"capacity"`
+	Unit       string      `json:"unit"`
+	Intervals  []sliceJSON `json:"intervals"`
+}
+
+func (s *server) handleAvailability(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	q := newQuery(c)
+	from, to := q.time("from"), q.time("to")
+	if from.IsZero() {
+		q.fe.Add("from", "Required.")
+	}
+	if to.IsZero() {
+		q.fe.Add("to", "Required.")
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	r, site, slices, err := s.db.Availability(c.Request().Context(), id, schedule.Interval{Start: from, End: to})
+	if err != nil {
+		return err
+	}
+	loc := site.Location()
+	out := availabilityResponse{ResourceID: r.ID, Capacity: r.Capacity, Unit: r.Unit, Intervals: make([]sliceJSON, len(slices))}
+	for i, sl := range slices {
+		out.Intervals[i] = sliceJSON{Start: sl.Start.In(loc), End: sl.End.In(loc), Available: sl.Available, State: sl.State}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+type closureJSON struct {
+	ID         int64     `json:"id"`
+	ResourceID int64     `json:"resource_id"`
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+	Reason     string    `json:"reason"`
+	CreatedBy  int64     `json:"created_by"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+func toClosure(c *models.Closure, loc *time.Location) closureJSON {
+	return closureJSON{ID: c.ID, ResourceID: c.ResourceID, Start: c.StartAt.In(loc), End: c.EndAt.In(loc),
+		Reason: c.Reason, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt.In(loc)}
+}
+
+type closureRequest struct {
+	Start  *string `json:"start"`
+	End    *string `json:"end"`
+	Reason string  `json:"reason"`
+}
+
+type closureResponse struct {
+	Closure   closureJSON   `json:"closure"`
+	Cancelled []bookingJSON `json:"cancelled"`
+}
+
+// resourceSite loads a resource and its site's time zone.
+func (s *server) resourceLocation(c echo.Context, id int64) (*time.Location, error) {
+	r, err := s.db.Resource(c.Request().Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	site, err := s.db.Site(c.Request().Context(), r.SiteID)
+	if err != nil {
+		return nil, err
+	}
+	return site.Location(), nil
+}
+
+func (s *server) handleCreateClosure(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req closureRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	loc, err := s.resourceLocation(c, id)
+	if err != nil {
+		return err
+	}
+	fe := models.FieldErrors{}
+	start, end := timeField(fe, "start", req.Start), timeField(fe, "end", req.End)
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	cl, cancelled, err := s.db.CreateClosure(c.Request().Context(), actor(c), id, start, end, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, closureResponse{Closure: toClosure(cl, loc), Cancelled: toBookings(cancelled)})
+}
+
+type closuresResponse struct {
+	Closures []closureJSON `json:"closures"`
+}
+
+func (s *server) handleListClosures(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	q := newQuery(c)
+	from := q.time("from")
+	if err := q.err(); err != nil {
+		return err
+	}
+	loc, err := s.resourceLocation(c, id)
+	if err != nil {
+		return err
+	}
+	list, err := s.db.ListClosures(c.Request().Context(), id, from)
+	if err != nil {
+		return err
+	}
+	out := closuresResponse{Closures: make([]closureJSON, len(list))}
+	for i := range list {
+		out.Closures[i] = toClosure(&list[i], loc)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *server) handleDeleteClosure(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	cid, err := pathID(c, "closure_id")
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteClosure(c.Request().Context(), id, cid); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

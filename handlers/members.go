@@ -1,0 +1,182 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"atelier/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+type userJSON struct {
+	ID        int64     `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	Language  string    `json:"language"`
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toUser(u *models.User) userJSON {
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), Language: u.Language,
+		Active: u.Active, CreatedAt: u.CreatedAt}
+}
+
+type memberRequest struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	Role     string `json:"role"`
+	Language string `json:"language"`
+}
+
+func (s *server) handleCreateMember(c echo.Context) error {
+	var req memberRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	u, err := s.db.CreateUser(c.Request().Context(), actor(c), models.NewUser{
+		Email: req.Email, Name: req.Name, Password: req.Password, Role: models.Role(req.Role), Language: req.Language})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toUser(u))
+}
+
+type membersResponse struct {
+	Members []userJSON `json:"members"`
+	Total   int64      `json:"total"`
+}
+
+func (s *server) handleListMembers(c echo.Context) error {
+	q := newQuery(c)
+	role := q.oneOf("role", "member", "manager", "admin")
+	page := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	users, total, err := s.db.ListUsers(c.Request().Context(), models.Role(role), page)
+	if err != nil {
+		return err
+	}
+	out := membersResponse{Members: make([]userJSON, len(users)), Total: total}
+	for i := range users {
+		out.Members[i] = toUser(&users[i])
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *server) handleGetMember(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	u, err := s.db.User(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toUser(u))
+}
+
+type memberPatch struct {
+	Name     *string `json:"name"`
+	Language *string `json:"language"`
+	Password *string `json:"password"`
+	Role     *string `json:"role"`
+	Active   *bool   `json:"active"`
+}
+
+func (s *server) handlePatchMember(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req memberPatch
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	p := models.UserPatch{Name: req.Name, Language: req.Language, Password: req.Password, Active: req.Active}
+	if req.Role != nil {
+		r := models.Role(*req.Role)
+		p.Role = &r
+	}
+	u, err := s.db.UpdateUser(c.Request().Context(), actor(c), id, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toUser(u))
+}
+
+type certificationRequest struct {
+	ResourceID int64   `json:"resource_id"`
+	ExpiresOn  *string `json:"expires_on"`
+}
+
+type certificationJSON struct {
+	MemberID   int64     `json:"member_id"`
+	ResourceID int64     `json:"resource_id"`
+	ExpiresOn  *string   `json:"expires_on"`
+	GrantedBy  int64     `json:"granted_by"`
+	GrantedAt  time.Time `json:"granted_at"`
+}
+
+func toCertification(c *models.Certification) certificationJSON {
+	return certificationJSON{MemberID: c.MemberID, ResourceID: c.ResourceID, ExpiresOn: c.ExpiresOn,
+		GrantedBy: c.GrantedBy, GrantedAt: c.GrantedAt}
+}
+
+func (s *server) handleCertify(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req certificationRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	cert, err := s.db.Certify(c.Request().Context(), actor(c), id, req.ResourceID, req.ExpiresOn)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toCertification(cert))
+}
+
+func (s *server) handleUncertify(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	rid, err := pathID(c, "resource_id")
+	if err != nil {
+		return err
+	}
+	if err := s.db.Uncertify(c.Request().Context(), id, rid); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type certificationsResponse struct {
+	Certifications []certificationJSON `json:"certifications"`
+}
+
+func (s *server) handleListCertifications(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.User(c.Request().Context(), id); err != nil {
+		return err
+	}
+	list, err := s.db.Certifications(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	out := certificationsResponse{Certifications: make([]certificationJSON, len(list))}
+	for i := range list {
+		out.Certifications[i] = toCertification(&list[i])
+	}
+	return c.JSON(http.StatusOK, out)
+}

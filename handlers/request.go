@@ -1,0 +1,172 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"atelier/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+// decode reads a JSON body into v (a request type, never a model).
+// Malformed JSON and wrong types are bad_request; a body over the limit is
+// payload_too_large.
+func decode(c echo.Context, v any) error {
+	dec := json.NewDecoder(c.Request().Body)
+	err := dec.Decode(v)
+	if err == nil {
+		if _, extra := dec.Token(); extra != io.EOF {
+			return models.Errorf(models.CodeBadRequest, "The body must hold one JSON object and nothing after it.")
+		}
+		return nil
+	}
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+		he  *echo.HTTPError
+		mbe *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge, errors.As(err, &mbe):
+		return echo.ErrStatusRequestEntityTooLarge
+	case errors.Is(err, io.EOF):
+		return models.Errorf(models.CodeBadRequest, "A JSON body is required.")
+	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF):
+		return models.Errorf(models.CodeBadRequest, "The body is not valid JSON.")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return models.Errorf(models.CodeBadRequest, "The body must be a JSON object.")
+		}
+		return models.Errorf(models.CodeBadRequest, "The field %s must be a JSON %s.", field, jsonType(typ.Type.String())).
+			With("field", field)
+	}
+	return models.Errorf(models.CodeBadRequest, "The body could not be read as JSON.")
+}
+
+func jsonType(goType string) string {
+	goType = strings.TrimPrefix(goType, "*")
+	switch {
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "integer"
+	case strings.HasPrefix(goType, "float"):
+		return "number"
+	case goType == "string":
+		return "string"
+	case goType == "bool":
+		return "boolean"
+	case strings.HasPrefix(goType, "[]"):
+		return "array"
+	}
+	return "object"
+}
+
+// pathID reads an integer id from the path; anything else is not_found,
+// as for an id that does not exist.
+func pathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.Errorf(models.CodeNotFound, "There is nothing at this address.")
+	}
+	return id, nil
+}
+
+// query reads optional query parameters, collecting what is malformed.
+type query struct {
+	c  echo.Context
+	fe models.FieldErrors
+}
+
+func newQuery(c echo.Context) *query { return &query{c: c, fe: models.FieldErrors{}} }
+
+func (q *query) int64(name string) int64 {
+	s := q.c.QueryParam(name)
+	if s == "" {
+		return 0
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v <= 0 {
+		q.fe.Add(name, "Must be a positive integer id.")
+	}
+	return v
+}
+
+func (q *query) time(name string) time.Time {
+	s := q.c.QueryParam(name)
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := parseTime(s)
+	if err != nil {
+		q.fe.Add(name, err.Error())
+	}
+	return t
+}
+
+func (q *query) oneOf(name string, allowed ...string) string {
+	s := q.c.QueryParam(name)
+	if s == "" {
+		return ""
+	}
+	for _, a := range allowed {
+		if s == a {
+			return s
+		}
+	}
+	q.fe.Add(name, "Must be one of "+strings.Join(allowed, ", ")+".")
+	return ""
+}
+
+// page reads limit (default 100, at most 1000) and offset.
+func (q *query) page() models.Page {
+	p := models.Page{Limit: 100}
+	if s := q.c.QueryParam("limit"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 || v > 1000 {
+			q.fe.Add("limit", "Must be an integer from 1 to 1000.")
+		}
+		p.Limit = v
+	}
+	if s := q.c.QueryParam("offset"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 0 {
+			q.fe.Add("offset", "Must be an integer of at least 0.")
+		}
+		p.Offset = v
+	}
+	return p
+}
+
+func (q *query) err() error { return q.fe.Err() }
+
+// parseTime reads an RFC 3339 instant with an offset.
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("Must be an RFC 3339 time with an offset, like 2027-03-01T09:00:00+01:00.")
+	}
+	if t.Year() < 2000 || t.Year() > 2200 {
+		return time.Time{}, fmt.Errorf("Must be a time between the years 2000 and 2200.")
+	}
+	return t, nil
+}
+
+// timeField parses a required time field of a body.
+func timeField(fe models.FieldErrors, name string, s *string) time.Time {
+	if s == nil || *s == "" {
+		fe.Add(name, "Required.")
+		return time.Time{}
+	}
+	t, err := parseTime(*s)
+	if err != nil {
+		fe.Add(name, err.Error())
+	}
+	return t
+}

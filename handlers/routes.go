@@ -1,0 +1,67 @@
+package handlers
+
+import (
+	"net/http"
+
+	"atelier/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+// routes lists every route of Atelier in one place.
+func (s *server) routes(e *echo.Echo) {
+	e.GET("/healthz", s.handleHealth)
+	e.GET("/api/v1/openapi.yaml", s.handleOpenAPI)
+
+	api := e.Group("/api/v1")
+	api.POST("/auth/login", s.handleLogin)
+	api.POST("/auth/session", s.handleSession)
+
+	a := api.Group("", s.authenticate)
+	a.POST("/auth/logout", s.handleLogout)
+	a.GET("/me", s.handleMe)
+	a.PATCH("/me", s.handlePatchMe)
+
+	a.POST("/members", s.handleCreateMember, hostsOnly)
+	a.GET("/members", s.handleListMembers, hostsOnly)
+	a.GET("/members/:id", s.handleGetMember, hostsOnly)
+	a.PATCH("/members/:id", s.handlePatchMember, hostsOnly)
+	a.GET("/members/:id/certifications", s.handleListCertifications, hostsOnly)
+	a.POST("/members/:id/certifications", s.handleCertify, hostsOnly)
+	a.DELETE("/members/:id/certifications/:resource_id", s.handleUncertify, hostsOnly)
+
+	a.GET("/sites", s.handleListSites)
+	a.POST("/sites", s.handleCreateSite, adminsOnly)
+	a.GET("/sites/:id", s.handleGetSite)
+	a.PATCH("/sites/:id", s.handlePatchSite, adminsOnly)
+	a.GET("/zones", s.handleListZones)
+	a.POST("/zones", s.handleCreateZone, hostsOnly)
+	a.GET("/zones/:id", s.handleGetZone)
+	a.PATCH("/zones/:id", s.handlePatchZone, hostsOnly)
+	a.GET("/resources", s.handleListResources)
+	a.POST("/resources", s.handleCreateResource, hostsOnly)
+	a.GET("/resources/:id", s.handleGetResource)
+	a.PATCH("/resources/:id", s.handlePatchResource, hostsOnly)
+	a.GET("/resources/:id/availability", s.handleAvailability)
+	a.GET("/resources/:id/closures", s.handleListClosures)
+	a.POST("/resources/:id/closures", s.handleCreateClosure, hostsOnly)
+	a.DELETE("/resources/:id/closures/:closure_id", s.handleDeleteClosure, hostsOnly)
+
+	a.POST("/bookings", s.handleCreateBooking)
+	a.GET("/bookings", s.handleListBookings)
+	a.GET("/bookings/:id", s.handleGetBooking)
+	a.POST("/bookings/:id/approve", s.handleDecide(models.Approve))
+	a.POST("/bookings/:id/reject", s.handleDecide(models.Reject))
+	a.POST("/bookings/:id/cancel", s.handleDecide(models.Cancel))
+
+	if s.cfg.Static != nil {
+		e.StaticFS("/", s.cfg.Static)
+	}
+}
+
+func (s *server) handleHealth(c echo.Context) error {
+	if err := s.db.Ping(c.Request().Context()); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}

@@ -1,0 +1,171 @@
+// Package handlers is Atelier's HTTP layer: the routes, the request and
+// response types, authentication, and the one place where domain errors
+// become the contract's statuses and error shape.
+package handlers
+
+import (
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"atelier/models"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// Config is what the HTTP layer needs from the server's configuration.
+type Config struct {
+	// PublicURL is where people reach Atelier, for links in feeds.
+	PublicURL string
+	// SecureCookies marks the session cookie Secure (behind HTTPS).
+	SecureCookies bool
+	LoginLimits   models.LoginLimits
+	// Static is the frontend, served at /.
+	Static fs.FS
+	Logger *slog.Logger
+}
+
+type server struct {
+	db  *models.DB
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns the HTTP handler of Atelier over db.
+func New(db *models.DB, cfg Config) *echo.Echo {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.LoginLimits == (models.LoginLimits{}) {
+		cfg.LoginLimits = models.DefaultLoginLimits
+	}
+	s := &server{db: db, cfg: cfg, log: cfg.Logger}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.Use(middleware.RequestID())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisablePrintStack: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.Error("panic", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		HandleError: true, LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", slog.String("method", v.Method),
+				slog.String("path", v.URIPath), slog.Int("status", v.Status), slog.Duration("latency", v.Latency),
+				slog.String("request_id", v.RequestID))
+			return nil
+		},
+	}))
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
+		ReferrerPolicy:        "same-origin",
+		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+	}))
+	e.Use(middleware.BodyLimit("1M"))
+	s.routes(e)
+	return e
+}
+
+// statusOf maps a contract code to its HTTP status.
+func statusOf(code models.Code) int {
+	switch code {
+	case models.CodeBadRequest:
+		return http.StatusBadRequest
+	case models.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case models.CodeForbidden, models.CodeCertificationRequired:
+		return http.StatusForbidden
+	case models.CodeNotFound:
+		return http.StatusNotFound
+	case models.CodeConflict, models.CodeInvalidTransition:
+		return http.StatusConflict
+	case models.CodeRateLimited:
+		return http.StatusTooManyRequests
+	case models.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	case "payload_too_large":
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusUnprocessableEntity
+}
+
+type errorBody struct {
+	Error errorJSON `json:"error"`
+}
+
+type errorJSON struct {
+	Code    string         `json:"code"`
+	Message string         `json:"message"`
+	Details map[string]any `json:"details,omitempty"`
+}
+
+// handleError renders every error in the contract's shape. Domain errors
+// carry their own code; echo's own errors (unknown route, body too large)
+// get the matching general code; anything else is logged once and shown
+// as a plain 500 with nothing internal.
+func (s *server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var (
+		de   *models.Error
+		he   *echo.HTTPError
+		body errorJSON
+		code int
+	)
+	switch {
+	case errors.As(err, &de):
+		code = statusOf(de.Code)
+		body = errorJSON{Code: string(de.Code), Message: de.Message, Details: de.Details}
+	case errors.As(err, &he):
+		code = he.Code
+		body = errorJSON{Code: "bad_request", Message: http.StatusText(code)}
+		switch code {
+		case http.StatusNotFound:
+			body = errorJSON{Code: "not_found", Message: "There is nothing at this address."}
+		case http.StatusMethodNotAllowed:
+			body = errorJSON{Code: "method_not_allowed", Message: "This address does not take this method."}
+		case http.StatusRequestEntityTooLarge:
+			body = errorJSON{Code: "payload_too_large", Message: "The body is larger than 1 MiB."}
+		case http.StatusUnauthorized:
+			body.Code = "unauthorized"
+		case http.StatusForbidden:
+			body.Code = "forbidden"
+		case http.StatusTooManyRequests:
+			body.Code = "rate_limited"
+		case http.StatusServiceUnavailable:
+			body.Code = "unavailable"
+		default:
+			if code >= 500 {
+				s.log.Error("http error", "err", err, "path", c.Path())
+				code, body = http.StatusInternalServerError, errorJSON{Code: "internal", Message: "Something went wrong on our side."}
+			}
+		}
+	default:
+		s.log.Error("internal error", "err", err, "method", c.Request().Method, "path", c.Path(),
+			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		code, body = http.StatusInternalServerError, errorJSON{Code: "internal", Message: "Something went wrong on our side."}
+	}
+	if ra, ok := body.Details["retry_after"].(int); ok {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(ra))
+	}
+	if code == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", "5")
+	}
+	if c.Request().Method == http.MethodHead {
+		err = c.NoContent(code)
+	} else {
+		err = c.JSON(code, errorBody{body})
+	}
+	if err != nil {
+		s.log.Warn("writing error response", "err", err)
+	}
+}

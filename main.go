@@ -1,0 +1,140 @@
+// Command atelier runs the Atelier booking server for shared workshops.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // site time zones work on machines without a zoneinfo database
+
+	"atelier/handlers"
+	"atelier/models"
+	"atelier/static"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "atelier:", err)
+		os.Exit(1)
+	}
+}
+
+// Config is the whole configuration, from flags and environment.
+type Config struct {
+	Addr          string
+	DB            string
+	AdminEmail    string
+	AdminPassword string
+	Demo          bool
+	PublicURL     string
+	LogLevel      slog.Level
+}
+
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	cfg := Config{}
+	fs := flag.NewFlagSet("atelier", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", env("ATELIER_ADDR", "localhost:8080"), "listen address (ATELIER_ADDR)")
+	fs.StringVar(&cfg.DB, "db", env("ATELIER_DB", "atelier.db"), "SQLite file path or postgres:// URL (ATELIER_DB)")
+	fs.BoolVar(&cfg.Demo, "demo", env("ATELIER_DEMO", "") == "1", "fill an empty database with a demo workshop (ATELIER_DEMO=1)")
+	fs.StringVar(&cfg.PublicURL, "public-url", env("ATELIER_PUBLIC_URL", ""), "address people reach Atelier at (ATELIER_PUBLIC_URL)")
+	level := fs.String("log-level", env("ATELIER_LOG_LEVEL", "info"), "debug, info, warn or error (ATELIER_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	cfg.AdminEmail, cfg.AdminPassword = getenv("ATELIER_ADMIN_EMAIL"), getenv("ATELIER_ADMIN_PASSWORD")
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + cfg.Addr
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if !strings.HasPrefix(cfg.PublicURL, "http://") && !strings.HasPrefix(cfg.PublicURL, "https://") {
+		return cfg, fmt.Errorf("ATELIER_PUBLIC_URL must start with http:// or https://")
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return cfg, fmt.Errorf("ATELIER_LOG_LEVEL: %w", err)
+	}
+	if (cfg.AdminEmail == "") != (cfg.AdminPassword == "") {
+		return cfg, errors.New("set both ATELIER_ADMIN_EMAIL and ATELIER_ADMIN_PASSWORD, or neither")
+	}
+	return cfg, nil
+}
+
+// run starts Atelier and serves until ctx ends, then stops gracefully:
+// requests in flight finish before the database closes.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig(args[1:], getenv, stdout)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	db, err := models.Open(ctx, cfg.DB, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if pw, err := db.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
+		return fmt.Errorf("creating the first admin: %w", err)
+	} else if pw != "" {
+		fmt.Fprintf(stdout, "First admin created: sign in as admin@atelier.local with the password %s (shown once)\n", pw)
+	}
+	if cfg.Demo {
+		if created, err := db.SeedDemo(ctx); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		} else if created {
+			log.Info("demo workshop created", "sign_in", models.DemoSignIn)
+		}
+	}
+
+	h := handlers.New(db, handlers.Config{
+		PublicURL: cfg.PublicURL, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
+		Static: static.Files, Logger: log,
+	})
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("atelier listening", "addr", ln.Addr().String(), "db", string(db.Dialect), "public_url", cfg.PublicURL)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"atelier/schedule"
+)
+
+// Why a piece of time is or is not bookable.
+const (
+	StateOpen    = "open"
+	StateClosed  = "closed"
+	StateOutside = "outside_opening_hours"
+	StateQuiet   = "quiet_hours"
+)
+
+// MaxAvailabilitySpan bounds one availability request.
+const MaxAvailabilitySpan = 62 * 24 * time.Hour
+
+// Slice is a piece of time with the capacity still free in it.
+type Slice struct {
+	schedule.Interval
+	Available int
+	State     string
+}
+
+// Availability returns consecutive slices covering span with the capacity
+// free in each: 0 where closed, outside opening hours, in quiet hours for
+// a loud resource, or taken. Neighbours with the same answer are merged.
+func (db *DB) Availability(ctx context.Context, resourceID int64, span schedule.Interval) (*Resource, *Site, []Slice, error) {
+	fe := FieldErrors{}
+	if !span.End.After(span.Start) {
+		fe.Add("to", "The end must be after the start.")
+	} else if span.Duration() > MaxAvailabilitySpan {
+		fe.Add("to", "Ask for at most 62 days at a time.")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, nil, nil, err
+	}
+	q := db.r(ctx)
+	r, err := first[Resource](resources(q), resourceID, "Resource")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	site, err := first[Site](q, r.SiteID, "Site")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	busy, err := busyLoads(q, r.ID, span)
+	if err != nil {
+		return nil, nil, nil, translate(err)
+	}
+	var closures []Closure
+	if err := q.Where("resource_id = ? AND start_at < ? AND end_at > ?", r.ID, span.End, span.Start).Find(&closures).Error; err != nil {
+		return nil, nil, nil, translate(err)
+	}
+	return r, site, Slices(r, site, closures, busy, span), nil
+}
+
+// Slices computes availability from the facts, without a database.
+func Slices(r *Resource, site *Site, closures []Closure, busy []schedule.Load, span schedule.Interval) []Slice {
+	loc := site.Location()
+	// Blocks are the reasons for 0, strongest first.
+	type block struct {
+		state string
+		ivs   []schedule.Interval
+	}
+	var closed []schedule.Interval
+	for _, c := range closures {
+		closed = append(closed, c.Interval())
+	}
+	open := site.Opening().Occurrences(loc, span)
+	outside := complement(open, span)
+	var quiet []schedule.Interval
+	if r.Nuisance == NuisanceLoud {
+		quiet = site.QuietHours.Week().Occurrences(loc, span)
+	}
+	blocks := []block{{StateClosed, schedule.Merge(closed)}, {StateOutside, outside}, {StateQuiet, quiet}}
+	// Cut the load profile at every block edge, then label each piece.
+	var loads []schedule.Load
+	loads = append(loads, busy...)
+	var out []Slice
+	for _, step := range schedule.Profile(loads, span) {
+		pieces := []Slice{{Interval: step.Interval, Available: max(r.Capacity-step.Held, 0), State: StateOpen}}
+		for _, bl := range blocks {
+			var next []Slice
+			for _, p := range pieces {
+				next = append(next, cut(p, bl.ivs, bl.state)...)
+			}
+			pieces = next
+		}
+		for _, p := range pieces {
+			if n := len(out); n > 0 && out[n-1].State == p.State && out[n-1].Available == p.Available && out[n-1].End.Equal(p.Start) {
+				out[n-1].End = p.End
+				continue
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// cut splits p where the sorted intervals ivs cover it, marking the
+// covered parts with state and 0 free, unless p is already blocked.
+func cut(p Slice, ivs []schedule.Interval, state string) []Slice {
+	if p.State != StateOpen {
+		return []Slice{p}
+	}
+	var out []Slice
+	at := p.Start
+	for _, iv := range ivs {
+		c, ok := iv.Clip(p.Interval)
+		if !ok {
+			continue
+		}
+		if c.Start.After(at) {
+			out = append(out, Slice{schedule.Interval{Start: at, End: c.Start}, p.Available, p.State})
+		}
+		out = append(out, Slice{c, 0, state})
+		at = c.End
+	}
+	if at.Before(p.End) {
+		out = append(out, Slice{schedule.Interval{Start: at, End: p.End}, p.Available, p.State})
+	}
+	return out
+}
+
+// complement returns the parts of span the sorted, merged ivs leave free.
+func complement(ivs []schedule.Interval, span schedule.Interval) []schedule.Interval {
+	var out []schedule.Interval
+	at := span.Start
+	for _, iv := range ivs {
+		if iv.Start.After(at) {
+			out = append(out, schedule.Interval{Start: at, End: iv.Start})
+		}
+		if iv.End.After(at) {
+			at = iv.End
+		}
+	}
+	if at.Before(span.End) {
+		out = append(out, schedule.Interval{Start: at, End: span.End})
+	}
+	return out
+}

@@ -1,0 +1,369 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"atelier/schedule"
+
+	"gorm.io/gorm"
+)
+
+// Booking statuses. A booking's life: pending -> approved or rejected;
+// pending or approved -> cancelled.
+const (
+	StatusPending   = "pending"
+	StatusApproved  = "approved"
+	StatusRejected  = "rejected"
+	StatusCancelled = "cancelled"
+)
+
+// liveStatuses hold their slot.
+var liveStatuses = []string{StatusPending, StatusApproved}
+
+// Booking is a member's claim on a resource for a time range.
+type Booking struct {
+	ID          int64
+	ResourceID  int64
+	MemberID    int64
+	StartAt     time.Time
+	EndAt       time.Time
+	BusyUntil   time.Time // EndAt plus the resource's buffer at booking time
+	Quantity    int
+	Exclusive   bool // capacity 1: the database refuses overlaps too
+	Status      string
+	Note        string
+	Reason      string
+	CreatedBy   int64
+	DecidedBy   *int64
+	DecidedAt   *time.Time
+	CancelledBy *int64
+	CancelledAt *time.Time
+	Sequence    int // raised on every change, for calendar clients
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+
+	// Read with the booking, never written.
+	ResourceName string `gorm:"->"`
+	MemberName   string `gorm:"->"`
+	ZoneName     string `gorm:"->"`
+	SiteName     string `gorm:"->"`
+	Timezone     string `gorm:"->"`
+}
+
+// Location is the time zone of the booking's site.
+func (b *Booking) Location() *time.Location {
+	loc, err := time.LoadLocation(b.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+func bookingRows(q *gorm.DB) *gorm.DB {
+	return q.Table("bookings").
+		Select("bookings.*, resources.name AS resource_name, users.name AS member_name, zones.name AS zone_name, sites.name AS site_name, sites.timezone AS timezone").
+		Joins("JOIN resources ON resources.id = bookings.resource_id").
+		Joins("JOIN zones ON zones.id = resources.zone_id").
+		Joins("JOIN sites ON sites.id = zones.site_id").
+		Joins("JOIN users ON users.id = bookings.member_id")
+}
+
+// BookingRequest is what a member asks for.
+type BookingRequest struct {
+	ResourceID int64
+	MemberID   int64 // 0: the actor; a host may book for a member
+	Start, End time.Time
+	Quantity   int
+	Note       string
+}
+
+// CreateBooking checks the request against the rules and stores it in one
+// write transaction that holds the resource, so two requests racing for
+// the same slot cannot both pass. Refusals are *Error values with the
+// contract's codes; a resource_id that does not exist is a validation
+// *Error.
+func (db *DB) CreateBooking(ctx context.Context, actor *User, req BookingRequest) (*Booking, error) {
+	req.Start, req.End = req.Start.UTC(), req.End.UTC()
+	if utf8.RuneCountInString(req.Note) > 2000 {
+		return nil, Invalid("note", "A note may have at most 2000 characters.")
+	}
+	if req.MemberID == 0 {
+		req.MemberID = actor.ID
+	}
+	if req.MemberID != actor.ID && !actor.Role.IsHost() {
+		return nil, Errorf(CodeForbidden, "Only a host may book for someone else.")
+	}
+	var b *Booking
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		if err := lockResource(tx, req.ResourceID); err != nil {
+			if ErrorCode(err) == CodeNotFound {
+				return Invalid("resource_id", "No resource has this id.")
+			}
+			return err
+		}
+		f, err := gatherFacts(tx, db.now(), actor, req)
+		if err != nil {
+			return err
+		}
+		if err := Check(f); err != nil {
+			return err
+		}
+		status := StatusApproved
+		if f.Resource.RequiresApproval && !actor.Role.IsHost() {
+			status = StatusPending
+		}
+		b = &Booking{
+			ResourceID: req.ResourceID, MemberID: req.MemberID, StartAt: req.Start, EndAt: req.End,
+			BusyUntil: req.End.Add(f.Resource.Buffer()), Quantity: req.Quantity,
+			Exclusive: f.Resource.Capacity == 1, Status: status, Note: strings.TrimSpace(req.Note),
+			CreatedBy: actor.ID,
+		}
+		if err := tx.Omit("ResourceName", "MemberName", "ZoneName", "SiteName", "Timezone").Create(b).Error; err != nil {
+			return err
+		}
+		return bookingRows(tx).Where("bookings.id = ?", b.ID).Take(b).Error
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return b, nil
+}
+
+// gatherFacts reads what the rules need, inside the write transaction.
+func gatherFacts(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*Facts, error) {
+	r, err := first[Resource](resources(tx), req.ResourceID, "Resource")
+	if err != nil {
+		return nil, err
+	}
+	site, err := first[Site](tx, r.SiteID, "Site")
+	if err != nil {
+		return nil, err
+	}
+	member := actor
+	if req.MemberID != actor.ID {
+		if member, err = first[User](tx, req.MemberID, "Member"); err != nil || !member.Active {
+			return nil, Invalid("member_id", "No active member has this id.")
+		}
+	}
+	loc := site.Location()
+	f := &Facts{Now: now, Actor: actor, Resource: r, Site: site,
+		Span: schedule.Interval{Start: req.Start, End: req.End}, Quantity: req.Quantity}
+	if !f.Span.End.After(f.Span.Start) || f.Span.Duration() > MaxBookingMinutes*time.Minute {
+		return f, nil // Check refuses it before any fact below matters.
+	}
+	if r.RequiresCertification {
+		day := req.Start.In(loc).Format(time.DateOnly)
+		var n int64
+		if err := tx.Model(&Certification{}).
+			Where("member_id = ? AND resource_id = ? AND (expires_on IS NULL OR expires_on >= ?)", member.ID, r.ID, day).
+			Count(&n).Error; err != nil {
+			return nil, err
+		}
+		f.Certified = n > 0
+	}
+	if err := tx.Where("resource_id = ? AND start_at < ? AND end_at > ? AND start_at >= ?",
+		r.ID, req.End, req.Start, req.Start.Add(-MaxBookingMinutes*time.Minute)).
+		Order("start_at").Find(&f.Closures).Error; err != nil {
+		return nil, err
+	}
+	if f.Busy, err = busyLoads(tx, r.ID, schedule.Interval{Start: req.Start, End: req.End.Add(r.Buffer())}); err != nil {
+		return nil, err
+	}
+	if r.MaxHoursPerWeek > 0 {
+		weeks := schedule.SplitWeeks(f.Span, loc)
+		from, to := weeks[0].Week.Start, weeks[len(weeks)-1].Week.End
+		var rows []Booking
+		if err := tx.Select("start_at", "end_at").
+			Where("resource_id = ? AND member_id = ? AND status IN ? AND start_at < ? AND end_at > ? AND start_at >= ?",
+				r.ID, member.ID, liveStatuses, to, from, from.Add(-MaxBookingMinutes*time.Minute)).
+			Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		for _, b := range rows {
+			f.MemberWeeks = append(f.MemberWeeks, schedule.Interval{Start: b.StartAt, End: b.EndAt})
+		}
+	}
+	return f, nil
+}
+
+// busyLoads returns the live bookings of a resource whose busy time
+// overlaps span. Bookings last at most MaxBookingMinutes plus a day of
+// buffer, so the index on (resource_id, start_at) bounds the scan however
+// long the history grows.
+func busyLoads(q *gorm.DB, resourceID int64, span schedule.Interval) ([]schedule.Load, error) {
+	var rows []Booking
+	err := q.Table("bookings").Select("start_at", "busy_until", "quantity").
+		Where("resource_id = ? AND start_at < ? AND start_at >= ? AND busy_until > ? AND status IN ?",
+			resourceID, span.End, span.Start.Add(-(MaxBookingMinutes+1440)*time.Minute), span.Start, liveStatuses).
+		Find(&rows).Error
+	loads := make([]schedule.Load, len(rows))
+	for i, b := range rows {
+		loads[i] = schedule.Load{Interval: schedule.Interval{Start: b.StartAt, End: b.BusyUntil}, Quantity: b.Quantity}
+	}
+	return loads, err
+}
+
+// Booking returns one booking as actor may see it: a member sees only
+// their own; anything else is a not_found *Error.
+func (db *DB) Booking(ctx context.Context, actor *User, id int64) (*Booking, error) {
+	q := bookingRows(db.r(ctx)).Where("bookings.id = ?", id)
+	if !actor.Role.IsHost() {
+		q = q.Where("bookings.member_id = ?", actor.ID)
+	}
+	var b Booking
+	if err := q.Take(&b).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, notFound("Booking")
+		}
+		return nil, translate(err)
+	}
+	return &b, nil
+}
+
+// BookingFilter narrows a list of bookings.
+type BookingFilter struct {
+	ResourceID, MemberID, SiteID int64
+	Status                       string
+	From, To                     time.Time // bookings overlapping [From, To)
+	OrderByCreated               bool      // oldest request first, for the approval queue
+	Page                         Page
+}
+
+// ListBookings returns a page of the bookings actor may see (a member's
+// own; everything for hosts) and their total.
+func (db *DB) ListBookings(ctx context.Context, actor *User, f BookingFilter) ([]Booking, int64, error) {
+	q := bookingRows(db.r(ctx))
+	if !actor.Role.IsHost() {
+		f.MemberID = actor.ID
+	}
+	if f.MemberID != 0 {
+		q = q.Where("bookings.member_id = ?", f.MemberID)
+	}
+	if f.ResourceID != 0 {
+		q = q.Where("bookings.resource_id = ?", f.ResourceID)
+	}
+	if f.SiteID != 0 {
+		q = q.Where("zones.site_id = ?", f.SiteID)
+	}
+	if f.Status != "" {
+		q = q.Where("bookings.status = ?", f.Status)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("bookings.end_at > ? AND bookings.start_at >= ?", f.From.UTC(), f.From.UTC().Add(-MaxBookingMinutes*time.Minute))
+	}
+	if !f.To.IsZero() {
+		q = q.Where("bookings.start_at < ?", f.To.UTC())
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, translate(err)
+	}
+	order := "bookings.start_at, bookings.id"
+	if f.OrderByCreated {
+		order = "bookings.created_at, bookings.id"
+	}
+	list := []Booking{}
+	err := q.Order(order).Limit(f.Page.Limit).Offset(f.Page.Offset).Find(&list).Error
+	return list, total, translate(err)
+}
+
+// Transition names a move in a booking's life.
+type Transition string
+
+// The moves.
+const (
+	Approve Transition = "approve"
+	Reject  Transition = "reject"
+	Cancel  Transition = "cancel"
+)
+
+var transitions = map[Transition]struct {
+	from []string
+	to   string
+}{
+	Approve: {[]string{StatusPending}, StatusApproved},
+	Reject:  {[]string{StatusPending}, StatusRejected},
+	Cancel:  {liveStatuses, StatusCancelled},
+}
+
+// Decide applies a move to booking id for actor, atomically: the update
+// only matches a booking still in a status the move starts from, so of two
+// managers deciding at once one wins and the other gets an
+// invalid_transition *Error. Approving and rejecting are for hosts
+// (forbidden otherwise); a member cancels only their own bookings, before
+// they end (not_found for another member's).
+func (db *DB) Decide(ctx context.Context, actor *User, id int64, move Transition, reason string) (*Booking, error) {
+	t, ok := transitions[move]
+	if !ok {
+		return nil, Errorf(CodeBadRequest, "Unknown move %q.", move)
+	}
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > 2000 {
+		return nil, Invalid("reason", "A reason may have at most 2000 characters.")
+	}
+	if move != Cancel && !actor.Role.IsHost() {
+		if _, err := db.Booking(ctx, actor, id); err != nil {
+			return nil, err
+		}
+		return nil, Errorf(CodeForbidden, "Only a host may approve or reject a booking.")
+	}
+	if move == Reject && reason == "" {
+		return nil, Invalid("reason", "Say why the request is rejected: the member will read it.")
+	}
+	now := db.now()
+	var b *Booking
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		q := tx.Table("bookings").Where("id = ? AND status IN ?", id, t.from)
+		if !actor.Role.IsHost() {
+			q = q.Where("member_id = ? AND end_at > ?", actor.ID, now)
+		}
+		set := map[string]any{"status": t.to, "updated_at": now, "sequence": gorm.Expr("sequence + 1")}
+		if move == Cancel {
+			set["cancelled_by"], set["cancelled_at"] = actor.ID, now
+		} else {
+			set["decided_by"], set["decided_at"] = actor.ID, now
+		}
+		if reason != "" || move != Approve {
+			set["reason"] = reason
+		}
+		res := q.Updates(set)
+		if res.Error != nil {
+			return res.Error
+		}
+		var cur Booking
+		err := bookingRows(tx).Where("bookings.id = ?", id).Take(&cur).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && !actor.Role.IsHost() && cur.MemberID != actor.ID) {
+			return notFound("Booking")
+		}
+		if err != nil {
+			return err
+		}
+		if res.RowsAffected == 0 {
+			if cur.Status != StatusPending && cur.Status != StatusApproved || move != Cancel {
+				return Errorf(CodeInvalidTransition, "This booking is %s: it cannot be %s.", cur.Status, pastTense(move)).
+					With("status", cur.Status)
+			}
+			return Errorf(CodeInvalidTransition, "This booking is over: it cannot be cancelled any more.").With("status", cur.Status)
+		}
+		b = &cur
+		return nil
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return b, nil
+}
+
+func pastTense(t Transition) string {
+	switch t {
+	case Approve:
+		return "approved"
+	case Reject:
+		return "rejected"
+	}
+	return "cancelled"
+}

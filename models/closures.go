@@ -1,0 +1,156 @@
+package models
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"atelier/schedule"
+
+	"gorm.io/gorm"
+)
+
+// Closure is a period when a resource cannot be used.
+type Closure struct {
+	ID         int64
+	ResourceID int64
+	StartAt    time.Time
+	EndAt      time.Time
+	Reason     string
+	CreatedBy  int64
+	CreatedAt  time.Time
+}
+
+// Interval is the closure's time.
+func (c *Closure) Interval() schedule.Interval { return schedule.Interval{Start: c.StartAt, End: c.EndAt} }
+
+// CreateClosure closes a resource from start to end and, in the same
+// transaction, cancels the live bookings it overlaps with its reason,
+// returning them. A closure must end after it starts and after now.
+func (db *DB) CreateClosure(ctx context.Context, actor *User, resourceID int64, start, end time.Time, reason string) (*Closure, []Booking, error) {
+	reason = strings.TrimSpace(reason)
+	fe := FieldErrors{}
+	if !end.After(start) {
+		fe.Add("end", "The end must be after the start.")
+	} else if end.Sub(start) > 366*24*time.Hour {
+		fe.Add("end", "A closure may last at most a year.")
+	}
+	if !end.After(db.now()) {
+		fe.Add("end", "A closure must end in the future.")
+	}
+	if reason == "" {
+		fe.Add("reason", "Say why: the members whose bookings are cancelled will read it.")
+	} else if utf8.RuneCountInString(reason) > 2000 {
+		fe.Add("reason", "A reason may have at most 2000 characters.")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, nil, err
+	}
+	now := db.now()
+	c := &Closure{ResourceID: resourceID, StartAt: start.UTC(), EndAt: end.UTC(), Reason: reason, CreatedBy: actor.ID}
+	cancelled := []Booking{}
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		if err := lockResource(tx, resourceID); err != nil {
+			return err
+		}
+		if err := tx.Create(c).Error; err != nil {
+			return err
+		}
+		var ids []int64
+		if err := tx.Table("bookings").Where("resource_id = ? AND status IN ? AND start_at < ? AND end_at > ? AND start_at >= ?",
+			resourceID, liveStatuses, c.EndAt, c.StartAt, c.StartAt.Add(-MaxBookingMinutes*time.Minute)).
+			Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := tx.Table("bookings").Where("id IN ?", ids).Updates(map[string]any{
+			"status": StatusCancelled, "reason": "Closed: " + reason, "cancelled_by": actor.ID,
+			"cancelled_at": now, "updated_at": now, "sequence": gorm.Expr("sequence + 1"),
+		}).Error; err != nil {
+			return err
+		}
+		return bookingRows(tx).Where("bookings.id IN ?", ids).Order("bookings.start_at").Find(&cancelled).Error
+	})
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	return c, cancelled, nil
+}
+
+// ListClosures returns a resource's closures that end after from (all
+// when from is zero), by start.
+func (db *DB) ListClosures(ctx context.Context, resourceID int64, from time.Time) ([]Closure, error) {
+	q := db.r(ctx).Where("resource_id = ?", resourceID)
+	if !from.IsZero() {
+		q = q.Where("end_at > ?", from.UTC())
+	}
+	list := []Closure{}
+	return list, translate(q.Order("start_at, id").Find(&list).Error)
+}
+
+// DeleteClosure reopens a resource. Bookings the closure cancelled stay
+// cancelled: their members were told and may have planned otherwise.
+func (db *DB) DeleteClosure(ctx context.Context, resourceID, id int64) error {
+	return translate(db.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("id = ? AND resource_id = ?", id, resourceID).Delete(&Closure{})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return notFound("Closure")
+		}
+		return res.Error
+	}))
+}
+
+// Certification states that a member may use a machine that requires it,
+// until ExpiresOn (a local date, inclusive) when set.
+type Certification struct {
+	MemberID   int64
+	ResourceID int64
+	ExpiresOn  *string
+	GrantedBy  int64
+	GrantedAt  time.Time
+}
+
+// Certify grants (or renews) a member's certification on a resource. An
+// unknown resource or a malformed date is a validation *Error; an unknown
+// member is not_found.
+func (db *DB) Certify(ctx context.Context, actor *User, memberID, resourceID int64, expiresOn *string) (*Certification, error) {
+	if expiresOn != nil {
+		if _, err := time.Parse(time.DateOnly, *expiresOn); err != nil {
+			return nil, Invalid("expires_on", "The expiry is a date like 2027-06-30.")
+		}
+	}
+	c := &Certification{MemberID: memberID, ResourceID: resourceID, ExpiresOn: expiresOn, GrantedBy: actor.ID, GrantedAt: db.now()}
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := first[User](tx, memberID, "Member"); err != nil {
+			return err
+		}
+		if _, err := first[Resource](tx, resourceID, "Resource"); err != nil {
+			return Invalid("resource_id", "No resource has this id.")
+		}
+		if err := tx.Where("member_id = ? AND resource_id = ?", memberID, resourceID).Delete(&Certification{}).Error; err != nil {
+			return err
+		}
+		return tx.Create(c).Error
+	})
+	return c, translate(err)
+}
+
+// Uncertify revokes a certification; a missing one is not_found.
+func (db *DB) Uncertify(ctx context.Context, memberID, resourceID int64) error {
+	return translate(db.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("member_id = ? AND resource_id = ?", memberID, resourceID).Delete(&Certification{})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return notFound("Certification")
+		}
+		return res.Error
+	}))
+}
+
+// Certifications lists a member's certifications.
+func (db *DB) Certifications(ctx context.Context, memberID int64) ([]Certification, error) {
+	list := []Certification{}
+	return list, translate(db.r(ctx).Where("member_id = ?", memberID).Order("resource_id").Find(&list).Error)
+}

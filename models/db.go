@@ -1,0 +1,165 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the database behind a DB.
+type Dialect string
+
+// The supported databases.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is Atelier's storage. On SQLite it keeps two pools on one file: a
+// single writer connection whose transactions take the write lock up front
+// (BEGIN IMMEDIATE), so a check-then-insert waits its turn instead of failing
+// with "database is locked", and a pool of readers that WAL lets run beside
+// it. On PostgreSQL both are the same pool and row locks order the writers.
+type DB struct {
+	write   *gorm.DB
+	read    *gorm.DB
+	Dialect Dialect
+	// Now is the clock of every rule; tests replace it.
+	Now func() time.Time
+	log *slog.Logger
+}
+
+// Open connects to dsn (a file path for SQLite, a postgres:// URL for
+// PostgreSQL) and runs the migrations. It fails when the database cannot be
+// reached or migrated.
+func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
+	db := &DB{Now: time.Now, log: log}
+	cfg := func() *gorm.Config {
+		return &gorm.Config{
+			Logger:         logger.Discard,
+			NowFunc:        func() time.Time { return db.now() },
+			TranslateError: true,
+		}
+	}
+	var err error
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db.Dialect = Postgres
+		if db.write, err = gorm.Open(postgres.Open(dsn), cfg()); err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqlDB, err := db.write.DB()
+		if err != nil {
+			return nil, err
+		}
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		db.read = db.write
+	} else {
+		db.Dialect = SQLite
+		path := strings.TrimPrefix(dsn, "sqlite://")
+		if path == "" || strings.Contains(path, ":memory:") {
+			return nil, errors.New("ATELIER_DB: SQLite needs a file path (an in-memory database would differ per connection)")
+		}
+		base := "file:" + (&url.URL{Path: path}).EscapedPath() +
+			"?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=1&_synchronous=FULL"
+		if db.write, err = gorm.Open(sqlite.Open(base+"&_txlock=immediate"), cfg()); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		w, err := db.write.DB()
+		if err != nil {
+			return nil, err
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		w.SetConnMaxIdleTime(0)
+		if db.read, err = gorm.Open(sqlite.Open(base+"&mode=ro"), cfg()); err != nil {
+			return nil, fmt.Errorf("open sqlite reader: %w", err)
+		}
+		r, err := db.read.DB()
+		if err != nil {
+			return nil, err
+		}
+		r.SetMaxOpenConns(8)
+		r.SetMaxIdleConns(8)
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return db, nil
+}
+
+// Close releases every connection.
+func (db *DB) Close() error {
+	var errs []error
+	for _, g := range []*gorm.DB{db.write, db.read} {
+		if g == nil {
+			continue
+		}
+		if s, err := g.DB(); err == nil {
+			errs = append(errs, s.Close())
+		}
+		if db.read == db.write {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Ping checks that the database answers. It returns an unavailable *Error
+// when it does not.
+func (db *DB) Ping(ctx context.Context) error {
+	s, err := db.write.DB()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.PingContext(ctx); err != nil {
+		return &Error{Code: CodeUnavailable, Message: "The database is not reachable."}
+	}
+	return nil
+}
+
+// PoolStats reports the writer pool's use, for metrics.
+func (db *DB) PoolStats() (open, inUse int) {
+	s, err := db.write.DB()
+	if err != nil {
+		return 0, 0
+	}
+	st := s.Stats()
+	return st.OpenConnections, st.InUse
+}
+
+// r returns a fresh session for reads.
+func (db *DB) r(ctx context.Context) *gorm.DB { return db.read.WithContext(ctx) }
+
+// tx runs fn in a write transaction; on SQLite the transaction holds the
+// write lock from its first statement. Only tx may be used inside fn.
+func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return db.write.WithContext(ctx).Transaction(fn)
+}
+
+// forUpdate locks the selected rows on PostgreSQL; SQLite's immediate
+// transaction already holds the whole database.
+func forUpdate(tx *gorm.DB) *gorm.DB {
+	return tx.Clauses(lockingUpdate)
+}
+
+// now is the current instant in UTC, truncated to the microsecond that both
+// databases keep.
+func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }

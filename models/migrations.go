@@ -1,0 +1,179 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+var lockingUpdate = clause.Locking{Strength: "UPDATE"}
+
+// migrations are frozen: each one declares the tables as they were at its
+// version, so the schema never drifts with today's structs. Add new ones at
+// the end; never edit a released one.
+func migrations(dialect Dialect) []*gormigrate.Migration {
+	return []*gormigrate.Migration{
+		{
+			ID: "0001_core",
+			Migrate: func(tx *gorm.DB) error {
+				type user struct {
+					ID                int64  `gorm:"primaryKey"`
+					Email             string `gorm:"size:254;not null;uniqueIndex"`
+					Name              string `gorm:"size:200;not null"`
+					Role              string `gorm:"size:16;not null"`
+					Language          string `gorm:"size:2;not null;default:fr"`
+					PasswordHash      string `gorm:"size:200;not null"`
+					Active            bool   `gorm:"not null;default:true"`
+					PasswordChangedAt time.Time
+					CreatedAt         time.Time
+					UpdatedAt         time.Time
+				}
+				type token struct {
+					ID         int64     `gorm:"primaryKey"`
+					UserID     int64     `gorm:"not null;index"`
+					Hash       string    `gorm:"size:64;not null;uniqueIndex"`
+					Kind       string    `gorm:"size:16;not null"`
+					CSRF       string    `gorm:"column:csrf;size:64;not null;default:''"`
+					CreatedAt  time.Time `gorm:"not null"`
+					ExpiresAt  time.Time `gorm:"not null"`
+					RevokedAt  *time.Time
+					User       *user `gorm:"constraint:OnDelete:CASCADE"`
+				}
+				type loginFailure struct {
+					ID  int64     `gorm:"primaryKey"`
+					Bucket string `gorm:"size:300;not null;index:idx_login_failures_bucket_at,priority:1"`
+					At     time.Time `gorm:"not null;index:idx_login_failures_bucket_at,priority:2"`
+				}
+				type site struct {
+					ID           int64   `gorm:"primaryKey"`
+					Name         string  `gorm:"size:200;not null"`
+					Timezone     string  `gorm:"size:64;not null"`
+					FloorAreaM2  float64 `gorm:"column:floor_area_m2;not null"`
+					OpeningHours string  `gorm:"type:text;not null"`
+					QuietHours   string  `gorm:"type:text;not null"`
+					CreatedAt    time.Time
+					UpdatedAt    time.Time
+				}
+				type zone struct {
+					ID        int64   `gorm:"primaryKey"`
+					SiteID    int64   `gorm:"not null;index"`
+					Name      string  `gorm:"size:200;not null"`
+					Use       string  `gorm:"size:16;not null"`
+					AreaM2    float64 `gorm:"column:area_m2;not null"`
+					CreatedAt time.Time
+					UpdatedAt time.Time
+					Site      *site `gorm:"constraint:OnDelete:RESTRICT"`
+				}
+				type resource struct {
+					ID                    int64  `gorm:"primaryKey"`
+					ZoneID                int64  `gorm:"not null;index"`
+					Name                  string `gorm:"size:200;not null"`
+					Kind                  string `gorm:"size:16;not null"`
+					Capacity              int    `gorm:"not null"`
+					Unit                  string `gorm:"size:16;not null"`
+					Nuisance              string `gorm:"size:16;not null"`
+					RequiresApproval      bool   `gorm:"not null"`
+					RequiresCertification bool   `gorm:"not null"`
+					MinMinutes            int    `gorm:"not null"`
+					MaxMinutes            int    `gorm:"not null"`
+					SlotMinutes           int    `gorm:"not null"`
+					BufferMinutes         int    `gorm:"not null"`
+					MaxHoursPerWeek       int    `gorm:"not null"`
+					MaxAdvanceDays        int    `gorm:"not null"`
+					CreatedAt             time.Time
+					UpdatedAt             time.Time
+					Zone                  *zone `gorm:"constraint:OnDelete:RESTRICT"`
+				}
+				type booking struct {
+					ID          int64     `gorm:"primaryKey"`
+					ResourceID  int64     `gorm:"not null;index:idx_bookings_resource_start,priority:1"`
+					MemberID    int64     `gorm:"not null;index:idx_bookings_member_start,priority:1"`
+					StartAt     time.Time `gorm:"not null;index:idx_bookings_resource_start,priority:2;index:idx_bookings_member_start,priority:2"`
+					EndAt       time.Time `gorm:"not null"`
+					BusyUntil   time.Time `gorm:"not null"`
+					Quantity    int       `gorm:"not null"`
+					Exclusive   bool      `gorm:"not null"`
+					Status      string    `gorm:"size:16;not null;index:idx_bookings_status_created,priority:1"`
+					Note        string    `gorm:"size:2000;not null;default:''"`
+					Reason      string    `gorm:"size:2000;not null;default:''"`
+					CreatedBy   int64     `gorm:"not null"`
+					DecidedBy   *int64
+					DecidedAt   *time.Time
+					CancelledBy *int64
+					CancelledAt *time.Time
+					Sequence    int       `gorm:"not null;default:0"`
+					CreatedAt   time.Time `gorm:"not null;index:idx_bookings_status_created,priority:2"`
+					UpdatedAt   time.Time `gorm:"not null"`
+					Resource    *resource `gorm:"constraint:OnDelete:RESTRICT"`
+					Member      *user     `gorm:"foreignKey:MemberID;constraint:OnDelete:RESTRICT"`
+				}
+				type closure struct {
+					ID         int64     `gorm:"primaryKey"`
+					ResourceID int64     `gorm:"not null;index:idx_closures_resource_start,priority:1"`
+					StartAt    time.Time `gorm:"not null;index:idx_closures_resource_start,priority:2"`
+					EndAt      time.Time `gorm:"not null"`
+					Reason     string    `gorm:"size:2000;not null"`
+					CreatedBy  int64     `gorm:"not null"`
+					CreatedAt  time.Time `gorm:"not null"`
+					Resource   *resource `gorm:"constraint:OnDelete:CASCADE"`
+				}
+				type certification struct {
+					MemberID   int64 `gorm:"primaryKey;autoIncrement:false"`
+					ResourceID int64 `gorm:"primaryKey;autoIncrement:false;index"`
+					ExpiresOn  *string `gorm:"size:10"`
+					GrantedBy  int64   `gorm:"not null"`
+					GrantedAt  time.Time `gorm:"not null"`
+					Member     *user     `gorm:"foreignKey:MemberID;constraint:OnDelete:CASCADE"`
+					Resource   *resource `gorm:"constraint:OnDelete:CASCADE"`
+				}
+				return tx.Migrator().CreateTable(&user{}, &token{}, &loginFailure{}, &site{}, &zone{},
+					&resource{}, &booking{}, &closure{}, &certification{})
+			},
+			Rollback: func(tx *gorm.DB) error {
+				return tx.Migrator().DropTable("certifications", "closures", "bookings", "resources",
+					"zones", "sites", "login_failures", "tokens", "users")
+			},
+		},
+		{
+			// On PostgreSQL, a machine's bookings are kept apart by the
+			// database itself too: even a bug in the check could not store
+			// two live bookings of one exclusive resource over the same time.
+			ID: "0002_exclusive_bookings",
+			Migrate: func(tx *gorm.DB) error {
+				if dialect != Postgres {
+					return nil
+				}
+				if err := tx.Exec(`CREATE EXTENSION IF NOT EXISTS btree_gist`).Error; err != nil {
+					return err
+				}
+				return tx.Exec(`ALTER TABLE bookings ADD CONSTRAINT bookings_exclusive_no_overlap
+					EXCLUDE USING gist (resource_id WITH =, tstzrange(start_at, busy_until, '[)') WITH &&)
+					WHERE (exclusive AND status IN ('pending', 'approved'))`).Error
+			},
+			Rollback: func(tx *gorm.DB) error {
+				if dialect != Postgres {
+					return nil
+				}
+				return tx.Exec(`ALTER TABLE bookings DROP CONSTRAINT bookings_exclusive_no_overlap`).Error
+			},
+		},
+	}
+}
+
+func migrate(ctx context.Context, db *DB) error {
+	g := db.write.WithContext(ctx)
+	if db.Dialect == Postgres {
+		// Several servers may start at once on one database: let one
+		// migrate while the others wait, for the length of a transaction.
+		return g.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(727274)`).Error; err != nil {
+				return err
+			}
+			return gormigrate.New(tx, &gormigrate.Options{UseTransaction: false}, migrations(db.Dialect)).Migrate()
+		})
+	}
+	return gormigrate.New(g, &gormigrate.Options{UseTransaction: true}, migrations(db.Dialect)).Migrate()
+}

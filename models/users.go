@@ -1,0 +1,402 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// Role is what a user may do.
+type Role string
+
+// The roles, from least to most rights.
+const (
+	RoleMember  Role = "member"
+	RoleManager Role = "manager"
+	RoleAdmin   Role = "admin"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleMember || r == RoleManager || r == RoleAdmin }
+
+// IsHost reports whether r manages the workshop (manager or admin).
+func (r Role) IsHost() bool { return r == RoleManager || r == RoleAdmin }
+
+// Languages the interface and feeds speak.
+var languages = map[string]bool{"fr": true, "nl": true, "en": true}
+
+// User is a person with an account: a member, a manager or an admin.
+type User struct {
+	ID                int64
+	Email             string
+	Name              string
+	Role              Role
+	Language          string
+	PasswordHash      string
+	Active            bool
+	PasswordChangedAt time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// NewUser holds what it takes to create an account.
+type NewUser struct {
+	Email, Name, Password string
+	Role                  Role
+	Language              string
+}
+
+func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && len(s) <= 254
+}
+
+func checkPassword(fe FieldErrors, field, pw string) {
+	switch n := utf8.RuneCountInString(pw); {
+	case n < 10:
+		fe.Add(field, "A password needs at least 10 characters.")
+	case len(pw) > 256:
+		fe.Add(field, "A password may have at most 256 bytes.")
+	}
+}
+
+func checkName(fe FieldErrors, field, name string) {
+	if strings.TrimSpace(name) == "" {
+		fe.Add(field, "A name is required.")
+	} else if utf8.RuneCountInString(name) > 200 {
+		fe.Add(field, "A name may have at most 200 characters.")
+	}
+}
+
+// CreateUser stores a new account by actor. A manager may create members
+// only (forbidden otherwise); an email already used is a conflict.
+func (db *DB) CreateUser(ctx context.Context, actor *User, in NewUser) (*User, error) {
+	in.Email = normalizeEmail(in.Email)
+	if in.Role == "" {
+		in.Role = RoleMember
+	}
+	if in.Language == "" {
+		in.Language = "fr"
+	}
+	fe := FieldErrors{}
+	if !validEmail(in.Email) {
+		fe.Add("email", "An email address like name@example.org is required.")
+	}
+	checkName(fe, "name", in.Name)
+	checkPassword(fe, "password", in.Password)
+	if !in.Role.Valid() {
+		fe.Add("role", "The role must be member, manager or admin.")
+	}
+	if !languages[in.Language] {
+		fe.Add("language", "The language must be fr, nl or en.")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	if actor != nil && actor.Role != RoleAdmin && in.Role != RoleMember {
+		return nil, Errorf(CodeForbidden, "Only an admin may create a %s.", in.Role)
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	now := db.now()
+	u := &User{Email: in.Email, Name: strings.TrimSpace(in.Name), Role: in.Role, Language: in.Language,
+		PasswordHash: hash, Active: true, PasswordChangedAt: now}
+	err = db.tx(ctx, func(tx *gorm.DB) error { return tx.Create(u).Error })
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return nil, Errorf(CodeConflict, "An account with this email already exists.").With("fields", map[string]string{"email": "already used"})
+	}
+	return u, translate(err)
+}
+
+// CountUsers returns how many accounts exist.
+func (db *DB) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.r(ctx).Model(&User{}).Count(&n).Error
+	return n, translate(err)
+}
+
+// User returns the account with id, or a not_found *Error.
+func (db *DB) User(ctx context.Context, id int64) (*User, error) {
+	var u User
+	if err := db.r(ctx).First(&u, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, notFound("Member")
+		}
+		return nil, translate(err)
+	}
+	return &u, nil
+}
+
+// ListUsers returns a page of accounts ordered by name, and their total.
+func (db *DB) ListUsers(ctx context.Context, role Role, page Page) ([]User, int64, error) {
+	q := db.r(ctx).Model(&User{})
+	if role != "" {
+		q = q.Where("role = ?", role)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, translate(err)
+	}
+	users := []User{}
+	err := q.Order("name, id").Limit(page.Limit).Offset(page.Offset).Find(&users).Error
+	return users, total, translate(err)
+}
+
+// UserPatch lists the changes to an account; nil fields stay as they are.
+type UserPatch struct {
+	Name, Language, Password *string
+	Role                     *Role
+	Active                   *bool
+}
+
+// UpdateUser applies p to the account id. Only an admin changes roles or
+// deactivates accounts, and a manager may change members only. A new
+// password or a deactivation signs the account out everywhere.
+func (db *DB) UpdateUser(ctx context.Context, actor *User, id int64, p UserPatch) (*User, error) {
+	u, err := db.User(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	self := actor.ID == u.ID
+	if !self && !(actor.Role == RoleAdmin || (actor.Role == RoleManager && u.Role == RoleMember)) {
+		if actor.Role.IsHost() {
+			return nil, Errorf(CodeForbidden, "Only an admin may change a %s's account.", u.Role)
+		}
+		return nil, notFound("Member")
+	}
+	if (p.Role != nil || p.Active != nil) && actor.Role != RoleAdmin {
+		return nil, Errorf(CodeForbidden, "Only an admin may change roles or deactivate accounts.")
+	}
+	fe := FieldErrors{}
+	if p.Name != nil {
+		checkName(fe, "name", *p.Name)
+	}
+	if p.Language != nil && !languages[*p.Language] {
+		fe.Add("language", "The language must be fr, nl or en.")
+	}
+	if p.Password != nil {
+		checkPassword(fe, "password", *p.Password)
+	}
+	if p.Role != nil && !p.Role.Valid() {
+		fe.Add("role", "The role must be member, manager or admin.")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	now := db.now()
+	signOut := false
+	if p.Name != nil {
+		u.Name = strings.TrimSpace(*p.Name)
+	}
+	if p.Language != nil {
+		u.Language = *p.Language
+	}
+	if p.Role != nil {
+		u.Role = *p.Role
+	}
+	if p.Active != nil {
+		u.Active = *p.Active
+		signOut = signOut || !u.Active
+	}
+	if p.Password != nil {
+		if u.PasswordHash, err = HashPassword(*p.Password); err != nil {
+			return nil, err
+		}
+		u.PasswordChangedAt = now
+		signOut = true
+	}
+	err = db.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Model(u).Select("name", "language", "role", "active", "password_hash", "password_changed_at", "updated_at").Updates(u).Error; err != nil {
+			return err
+		}
+		if signOut {
+			return tx.Model(&Token{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error
+		}
+		return nil
+	})
+	return u, translate(err)
+}
+
+// Token kinds: a bearer token for scripts, a browser session (cookie).
+const (
+	TokenBearer  = "bearer"
+	TokenSession = "session"
+)
+
+// TokenLifetime is how long a token or session stays valid.
+const TokenLifetime = 30 * 24 * time.Hour
+
+// Token is a credential stored by its SHA-256: the database never holds a
+// value that would let someone sign in.
+type Token struct {
+	ID        int64
+	UserID    int64
+	Hash      string
+	Kind      string
+	CSRF      string `gorm:"column:csrf"`
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RevokedAt *time.Time
+}
+
+// RandomSecret returns n random bytes, base64url encoded.
+func RandomSecret(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashSecret returns the hex SHA-256 of a secret: tokens have 256 random
+// bits, so a fast hash is enough to make the stored value useless.
+func HashSecret(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// Session is a signed-in user with the credential they used.
+type Session struct {
+	User    *User
+	TokenID int64
+	Kind    string
+	CSRF    string
+}
+
+// LoginLimits bound failed logins per account and per client address.
+type LoginLimits struct {
+	Window     time.Duration
+	PerAccount int
+	PerAddress int
+}
+
+// DefaultLoginLimits allow 5 failures per account and 30 per address in
+// 15 minutes.
+var DefaultLoginLimits = LoginLimits{Window: 15 * time.Minute, PerAccount: 5, PerAddress: 30}
+
+// Login checks email and password and opens a token of kind. Any wrong
+// pair is the same unauthorized *Error; repeated failures for one account
+// or one address are a rate_limited *Error with details.retry_after
+// (seconds). The counts live in the database so every server shares them.
+func (db *DB) Login(ctx context.Context, email, password, addr, kind string, lim LoginLimits) (string, *Session, error) {
+	email = normalizeEmail(email)
+	now := db.now()
+	since := now.Add(-lim.Window)
+	keys := []struct {
+		key string
+		max int
+	}{{"account:" + email, lim.PerAccount}, {"address:" + addr, lim.PerAddress}}
+	for _, k := range keys {
+		var fails []time.Time
+		if err := db.r(ctx).Model(&loginFailure{}).Where("bucket = ? AND at > ?", k.key, since).
+			Order("at").Limit(k.max).Pluck("at", &fails).Error; err != nil {
+			return "", nil, translate(err)
+		}
+		if k.max > 0 && len(fails) >= k.max {
+			retry := int(fails[0].Add(lim.Window).Sub(now).Seconds()) + 1
+			return "", nil, Errorf(CodeRateLimited, "Too many failed sign-ins. Try again in %d minutes.", (retry+59)/60).
+				With("retry_after", retry)
+		}
+	}
+	var u User
+	err := db.r(ctx).Where("email = ?", email).First(&u).Error
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", nil, translate(err)
+	}
+	found := err == nil
+	hash := u.PasswordHash
+	if !found {
+		hash = dummyHash()
+	}
+	if !CheckPassword(hash, password) || !found || !u.Active {
+		err := db.tx(ctx, func(tx *gorm.DB) error {
+			tx.Where("at < ?", now.Add(-24*time.Hour)).Delete(&loginFailure{})
+			return tx.Create([]loginFailure{{Bucket: keys[0].key, At: now}, {Bucket: keys[1].key, At: now}}).Error
+		})
+		if err != nil {
+			return "", nil, translate(err)
+		}
+		return "", nil, Errorf(CodeUnauthorized, "The email or the password is wrong.")
+	}
+	secret := RandomSecret(32)
+	t := Token{UserID: u.ID, Hash: HashSecret(secret), Kind: kind, CreatedAt: now, ExpiresAt: now.Add(TokenLifetime)}
+	if kind == TokenSession {
+		t.CSRF = RandomSecret(24)
+	}
+	err = db.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&t).Error; err != nil {
+			return err
+		}
+		return tx.Where("bucket = ?", keys[0].key).Delete(&loginFailure{}).Error
+	})
+	if err != nil {
+		return "", nil, translate(err)
+	}
+	return secret, &Session{User: &u, TokenID: t.ID, Kind: kind, CSRF: t.CSRF}, nil
+}
+
+type loginFailure struct {
+	ID     int64
+	Bucket string
+	At     time.Time
+}
+
+// Authenticate returns the session of a token or session secret. An
+// unknown, expired or revoked one, or a deactivated account, is an
+// unauthorized *Error.
+func (db *DB) Authenticate(ctx context.Context, secret string) (*Session, error) {
+	if secret == "" {
+		return nil, Errorf(CodeUnauthorized, "Sign in first.")
+	}
+	var t Token
+	err := db.r(ctx).Where("hash = ? AND revoked_at IS NULL AND expires_at > ?", HashSecret(secret), db.now()).First(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, Errorf(CodeUnauthorized, "This token or session is not valid any more: sign in again.")
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	u, err := db.User(ctx, t.UserID)
+	if err != nil || !u.Active {
+		return nil, Errorf(CodeUnauthorized, "This token or session is not valid any more: sign in again.")
+	}
+	return &Session{User: u, TokenID: t.ID, Kind: t.Kind, CSRF: t.CSRF}, nil
+}
+
+// Revoke ends one token or session.
+func (db *DB) Revoke(ctx context.Context, tokenID int64) error {
+	return translate(db.tx(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&Token{}).Where("id = ? AND revoked_at IS NULL", tokenID).Update("revoked_at", db.now()).Error
+	}))
+}
+
+// EnsureAdmin creates the first admin when the database has no user yet.
+// It returns the password it generated, or "" when none was needed.
+func (db *DB) EnsureAdmin(ctx context.Context, email, password string) (generated string, err error) {
+	n, err := db.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	if email == "" {
+		email = "admin@atelier.local"
+	}
+	if password == "" {
+		password = RandomSecret(15)
+		generated = password
+	}
+	_, err = db.CreateUser(ctx, nil, NewUser{Email: email, Name: "Admin", Password: password, Role: RoleAdmin, Language: "en"})
+	return generated, err
+}
