@@ -23,7 +23,9 @@ type Closure struct {
 }
 
 // Interval is the closure's time.
-func (c *Closure) Interval() schedule.Interval { return schedule.Interval{Start: c.StartAt, End: c.EndAt} }
+func (c *Closure) Interval() schedule.Interval {
+	return schedule.Interval{Start: c.StartAt, End: c.EndAt}
+}
 
 // CreateClosure closes a resource from start to end and, in the same
 // transaction, cancels the live bookings it overlaps with its reason,

@@ -32,19 +32,19 @@ func migrations(dialect Dialect) []*gormigrate.Migration {
 					UpdatedAt         time.Time
 				}
 				type token struct {
-					ID         int64     `gorm:"primaryKey"`
-					UserID     int64     `gorm:"not null;index"`
-					Hash       string    `gorm:"size:64;not null;uniqueIndex"`
-					Kind       string    `gorm:"size:16;not null"`
-					CSRF       string    `gorm:"column:csrf;size:64;not null;default:''"`
-					CreatedAt  time.Time `gorm:"not null"`
-					ExpiresAt  time.Time `gorm:"not null"`
-					RevokedAt  *time.Time
-					User       *user `gorm:"constraint:OnDelete:CASCADE"`
+					ID        int64     `gorm:"primaryKey"`
+					UserID    int64     `gorm:"not null;index"`
+					Hash      string    `gorm:"size:64;not null;uniqueIndex"`
+					Kind      string    `gorm:"size:16;not null"`
+					CSRF      string    `gorm:"column:csrf;size:64;not null;default:''"`
+					CreatedAt time.Time `gorm:"not null"`
+					ExpiresAt time.Time `gorm:"not null"`
+					RevokedAt *time.Time
+					User      *user `gorm:"constraint:OnDelete:CASCADE"`
 				}
 				type loginFailure struct {
-					ID  int64     `gorm:"primaryKey"`
-					Bucket string `gorm:"size:300;not null;index:idx_login_failures_bucket_at,priority:1"`
+					ID     int64     `gorm:"primaryKey"`
+					Bucket string    `gorm:"size:300;not null;index:idx_login_failures_bucket_at,priority:1"`
 					At     time.Time `gorm:"not null;index:idx_login_failures_bucket_at,priority:2"`
 				}
 				type site struct {
@@ -121,10 +121,10 @@ func migrations(dialect Dialect) []*gormigrate.Migration {
 					Resource   *resource `gorm:"constraint:OnDelete:CASCADE"`
 				}
 				type certification struct {
-					MemberID   int64 `gorm:"primaryKey;autoIncrement:false"`
-					ResourceID int64 `gorm:"primaryKey;autoIncrement:false;index"`
-					ExpiresOn  *string `gorm:"size:10"`
-					GrantedBy  int64   `gorm:"not null"`
+					MemberID   int64     `gorm:"primaryKey;autoIncrement:false"`
+					ResourceID int64     `gorm:"primaryKey;autoIncrement:false;index"`
+					ExpiresOn  *string   `gorm:"size:10"`
+					GrantedBy  int64     `gorm:"not null"`
 					GrantedAt  time.Time `gorm:"not null"`
 					Member     *user     `gorm:"foreignKey:MemberID;constraint:OnDelete:CASCADE"`
 					Resource   *resource `gorm:"constraint:OnDelete:CASCADE"`

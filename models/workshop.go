@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"encoding/json"
-		"fmt"
+	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -17,7 +17,7 @@ import (
 // HoursWindow is one weekly window of a site's opening or quiet hours, as
 // the contract writes it: ISO weekdays and local "HH:MM" bounds.
 type HoursWindow struct {
-	Days []int `json:"days"`
+	Days []int  `json:"days"`
 	From string `json:"from"`
 	To   string `json:"to"`
 }
@@ -147,8 +147,8 @@ func (db *DB) ListSites(ctx context.Context) ([]Site, error) {
 
 // SitePatch lists the changes to a site; nil fields stay as they are.
 type SitePatch struct {
-	Name, Timezone          *string
-	FloorAreaM2             *float64
+	Name, Timezone           *string
+	FloorAreaM2              *float64
 	OpeningHours, QuietHours *Hours
 }
 
@@ -467,12 +467,12 @@ func (db *DB) ListResources(ctx context.Context, f ResourceFilter) ([]Resource, 
 
 // ResourcePatch lists the changes to a resource; nil fields stay.
 type ResourcePatch struct {
-	ZoneID                                                   *int64
-	Name, Unit, Nuisance                                     *string
-	Capacity                                                 *int
-	RequiresApproval, RequiresCertification                  *bool
-	MinMinutes, MaxMinutes, SlotMinutes, BufferMinutes       *int
-	MaxHoursPerWeek, MaxAdvanceDays                          *int
+	ZoneID                                             *int64
+	Name, Unit, Nuisance                               *string
+	Capacity                                           *int
+	RequiresApproval, RequiresCertification            *bool
+	MinMinutes, MaxMinutes, SlotMinutes, BufferMinutes *int
+	MaxHoursPerWeek, MaxAdvanceDays                    *int
 }
 
 // UpdateResource applies p under the same rules as CreateResource. The

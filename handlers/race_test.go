@@ -1,0 +1,121 @@
+package handlers_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"atelier/internal/apitest"
+	"atelier/models"
+)
+
+// TestMachineSlotRace sends 50 requests for one machine slot at once, over
+// several rounds: exactly one wins each time, the others get 409 conflict.
+func TestMachineSlotRace(t *testing.T) {
+	for _, d := range apitest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			env := apitest.NewOn(t, d)
+			w := env.NewWorkshop()
+			members := make([]apitest.User, 5)
+			for i := range members {
+				members[i] = env.NewUser(models.RoleMember, fmt.Sprintf("Member %d", i))
+			}
+			for round := 0; round < 8; round++ {
+				start := apitest.At(2027, 1, 5+round, 9, 0)
+				end := apitest.At(2027, 1, 5+round, 10, 0)
+				codes := race(env, 50, func(i int) (string, any) {
+					return members[i%len(members)].Token, apitest.Slot(w.Machine, start, end)
+				})
+				if codes[201] != 1 || codes[409] != 49 {
+					t.Fatalf("round %d: want one 201 and 49 409, got %v", round, codes)
+				}
+			}
+			assertNoOverbooking(t, env, w.Machine, 1)
+		})
+	}
+}
+
+// TestSpaceCapacityRace asks for 30 m² of a 100 m² space ten times at once:
+// exactly three fit.
+func TestSpaceCapacityRace(t *testing.T) {
+	for _, d := range apitest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			env := apitest.NewOn(t, d)
+			w := env.NewWorkshop()
+			m := env.NewUser(models.RoleMember, "Member")
+			for round := 0; round < 5; round++ {
+				start := apitest.At(2027, 1, 5+round, 9, 0)
+				end := apitest.At(2027, 1, 5+round, 12, 0)
+				codes := race(env, 10, func(i int) (string, any) {
+					body := apitest.Slot(w.Space, start, end)
+					body["quantity"] = 30
+					return m.Token, body
+				})
+				if codes[201] != 3 || codes[409] != 7 {
+					t.Fatalf("round %d: want three 201 and seven 409, got %v", round, codes)
+				}
+			}
+			assertNoOverbooking(t, env, w.Space, 100)
+		})
+	}
+}
+
+// race sends n booking requests at once and counts the statuses.
+func race(env *apitest.Env, n int, req func(i int) (token string, body any)) map[int]int {
+	var (
+		mu    sync.Mutex
+		codes = map[int]int{}
+		wg    sync.WaitGroup
+		gate  = make(chan struct{})
+	)
+	for i := 0; i < n; i++ {
+		tok, body := req(i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			r := env.Do("POST", "/api/v1/bookings", tok, body)
+			mu.Lock()
+			codes[r.Code]++
+			mu.Unlock()
+		}()
+	}
+	close(gate)
+	wg.Wait()
+	return codes
+}
+
+// assertNoOverbooking reads every live booking of a resource back from the
+// database and sweeps them: at no instant may they hold more than capacity.
+func assertNoOverbooking(t *testing.T, env *apitest.Env, resource int64, capacity int) {
+	t.Helper()
+	admin := env.NewUser(models.RoleAdmin, "Auditor")
+	var list struct {
+		Bookings []struct {
+			Start, End time.Time
+			Quantity   int
+			Status     string
+		} `json:"bookings"`
+	}
+	env.Must(200, "GET", fmt.Sprintf("/api/v1/bookings?resource_id=%d&limit=1000", resource), admin.Token, nil).Decode(t, &list)
+	for i, a := range list.Bookings {
+		if a.Status != "pending" && a.Status != "approved" {
+			continue
+		}
+		held := a.Quantity
+		for j, b := range list.Bookings {
+			if i == j || (b.Status != "pending" && b.Status != "approved") {
+				continue
+			}
+			// Two bookings overlap when each starts before the other ends;
+			// checking at each start is enough for a peak.
+			if !b.Start.After(a.Start) && a.Start.Before(b.End) {
+				held += b.Quantity
+			}
+		}
+		if held > capacity {
+			t.Fatalf("at %s the live bookings hold %d > capacity %d", a.Start, held, capacity)
+		}
+	}
+}
