@@ -21,6 +21,8 @@ func (s *server) routes(e *echo.Echo) {
 	a.POST("/auth/logout", s.handleLogout)
 	a.GET("/me", s.handleMe)
 	a.PATCH("/me", s.handlePatchMe)
+	a.GET("/me/calendar", s.handleMyCalendar(false))
+	a.POST("/me/calendar/rotate", s.handleMyCalendar(true))
 
 	a.POST("/members", s.handleCreateMember, hostsOnly)
 	a.GET("/members", s.handleListMembers, hostsOnly)
@@ -46,6 +48,9 @@ func (s *server) routes(e *echo.Echo) {
 	a.GET("/resources/:id/closures", s.handleListClosures)
 	a.POST("/resources/:id/closures", s.handleCreateClosure, hostsOnly)
 	a.DELETE("/resources/:id/closures/:closure_id", s.handleDeleteClosure, hostsOnly)
+	a.GET("/resources/:id/calendar.ics", s.handleResourceCalendar)
+	a.GET("/resources/:id/feed", s.handleResourceFeed(false), hostsOnly)
+	a.POST("/resources/:id/feed/rotate", s.handleResourceFeed(true), hostsOnly)
 
 	a.POST("/bookings", s.handleCreateBooking)
 	a.GET("/bookings", s.handleListBookings)
@@ -53,6 +58,9 @@ func (s *server) routes(e *echo.Echo) {
 	a.POST("/bookings/:id/approve", s.handleDecide(models.Approve))
 	a.POST("/bookings/:id/reject", s.handleDecide(models.Reject))
 	a.POST("/bookings/:id/cancel", s.handleDecide(models.Cancel))
+	a.GET("/bookings/:id/ics", s.handleBookingICS)
+
+	e.GET("/calendar/:token", s.handleFeed)
 
 	if s.cfg.Static != nil {
 		e.StaticFS("/", s.cfg.Static)

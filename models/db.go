@@ -34,8 +34,9 @@ type DB struct {
 	read    *gorm.DB
 	Dialect Dialect
 	// Now is the clock of every rule; tests replace it.
-	Now func() time.Time
-	log *slog.Logger
+	Now     func() time.Time
+	log     *slog.Logger
+	feedKey []byte
 }
 
 // Open connects to dsn (a file path for SQLite, a postgres:// URL for

@@ -160,6 +160,30 @@ func migrations(dialect Dialect) []*gormigrate.Migration {
 				return tx.Exec(`ALTER TABLE bookings DROP CONSTRAINT bookings_exclusive_no_overlap`).Error
 			},
 		},
+		{
+			// Calendar feeds: one live secret URL per member, or per
+			// resource for a public busy-only feed. Only the secret's hash is
+			// looked up; the secret itself is derived from the nonce with the
+			// installation key, so the member's URL can be shown again.
+			ID: "0003_feeds",
+			Migrate: func(tx *gorm.DB) error {
+				type setting struct {
+					Name  string `gorm:"primaryKey;size:64"`
+					Value string `gorm:"type:text;not null"`
+				}
+				type feed struct {
+					ID         int64     `gorm:"primaryKey"`
+					UserID     *int64    `gorm:"index"`
+					ResourceID *int64    `gorm:"index"`
+					Nonce      string    `gorm:"size:64;not null"`
+					Hash       string    `gorm:"size:64;not null;uniqueIndex"`
+					CreatedAt  time.Time `gorm:"not null"`
+					RevokedAt  *time.Time
+				}
+				return tx.Migrator().CreateTable(&setting{}, &feed{})
+			},
+			Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable("feeds", "settings") },
+		},
 	}
 }
 

@@ -1,0 +1,136 @@
+package models
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Feed is a calendar subscription: a member's bookings (UserID set) or a
+// resource's busy time (ResourceID set), behind a secret URL.
+type Feed struct {
+	ID         int64
+	UserID     *int64
+	ResourceID *int64
+	Nonce      string
+	Hash       string
+	CreatedAt  time.Time
+	RevokedAt  *time.Time
+}
+
+// FeedWindow is how far back feeds reach; every future booking is in.
+const FeedWindow = 90 * 24 * time.Hour
+
+// SetInstallationKey sets the key feed secrets are derived with. Operators
+// should give one (ATELIER_SECRET) so that the database alone does not
+// reveal feed URLs; without it a random key is kept in the database.
+func (db *DB) SetInstallationKey(key string) { db.feedKey = []byte(key) }
+
+// installationKey returns the configured key, or the one kept in the
+// database, created on first use.
+func (db *DB) installationKey(ctx context.Context) ([]byte, error) {
+	if len(db.feedKey) > 0 {
+		return db.feedKey, nil
+	}
+	var val string
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var rows []string
+		if err := tx.Table("settings").Where("name = ?", "feed_key").Pluck("value", &rows).Error; err != nil {
+			return err
+		}
+		if len(rows) > 0 {
+			val = rows[0]
+			return nil
+		}
+		val = RandomSecret(32)
+		return tx.Table("settings").Create(map[string]any{"name": "feed_key", "value": val}).Error
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return []byte(val), nil
+}
+
+func (db *DB) feedSecret(key []byte, nonce string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("atelier feed\x00" + nonce))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// FeedSecret returns the secret of the live feed of a member (userID) or a
+// resource (resourceID), creating one when there is none, or a fresh one
+// that revokes the old when rotate is set.
+func (db *DB) FeedSecret(ctx context.Context, userID, resourceID int64, rotate bool) (string, error) {
+	key, err := db.installationKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	owner := func(q *gorm.DB) *gorm.DB {
+		if userID != 0 {
+			return q.Where("user_id = ?", userID)
+		}
+		return q.Where("resource_id = ?", resourceID)
+	}
+	var secret string
+	err = db.tx(ctx, func(tx *gorm.DB) error {
+		now := db.now()
+		if rotate {
+			if err := owner(tx.Model(&Feed{})).Where("revoked_at IS NULL").Update("revoked_at", now).Error; err != nil {
+				return err
+			}
+		} else {
+			var f Feed
+			err := owner(tx).Where("revoked_at IS NULL").Order("id DESC").Take(&f).Error
+			if err == nil {
+				secret = db.feedSecret(key, f.Nonce)
+				return nil
+			}
+			if !errors.Is(err, gorm.ErrRecordNotFound) {
+				return err
+			}
+		}
+		nonce := RandomSecret(24)
+		secret = db.feedSecret(key, nonce)
+		f := Feed{Nonce: nonce, Hash: HashSecret(secret), CreatedAt: now}
+		if userID != 0 {
+			f.UserID = &userID
+		} else {
+			f.ResourceID = &resourceID
+		}
+		return tx.Create(&f).Error
+	})
+	return secret, translate(err)
+}
+
+// FeedBySecret returns the live feed of a secret, or a not_found *Error
+// that says nothing of whether it ever existed.
+func (db *DB) FeedBySecret(ctx context.Context, secret string) (*Feed, error) {
+	var f Feed
+	err := db.r(ctx).Where("hash = ? AND revoked_at IS NULL", HashSecret(secret)).Take(&f).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, notFound("Calendar")
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	return &f, nil
+}
+
+// FeedBookings returns the bookings of a member, or of a resource, that
+// end after now minus FeedWindow, in every status, by start.
+func (db *DB) FeedBookings(ctx context.Context, userID, resourceID int64) ([]Booking, error) {
+	since := db.now().Add(-FeedWindow)
+	q := bookingRows(db.r(ctx)).Where("bookings.end_at > ? AND bookings.start_at >= ?", since, since.Add(-MaxBookingMinutes*time.Minute))
+	if userID != 0 {
+		q = q.Where("bookings.member_id = ?", userID)
+	} else {
+		q = q.Where("bookings.resource_id = ?", resourceID)
+	}
+	list := []Booking{}
+	return list, translate(q.Order("bookings.start_at, bookings.id").Find(&list).Error)
+}
