@@ -39,7 +39,10 @@ type Config struct {
 	AdminPassword string
 	Demo          bool
 	PublicURL     string
+	Secret        string
 	LogLevel      slog.Level
+	// Args are the words left after the flags.
+	Args []string
 }
 
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
@@ -60,7 +63,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
+	cfg.Args = fs.Args()
 	cfg.AdminEmail, cfg.AdminPassword = getenv("ATELIER_ADMIN_EMAIL"), getenv("ATELIER_ADMIN_PASSWORD")
+	cfg.Secret = getenv("ATELIER_SECRET")
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + cfg.Addr
 	}
@@ -79,18 +84,35 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 
 // run starts Atelier and serves until ctx ends, then stops gracefully:
 // requests in flight finish before the database closes.
+//
+// "atelier backup FILE" writes an online copy of the SQLite database instead.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	backup := len(args) > 1 && args[1] == "backup"
+	if backup {
+		args = args[1:]
+	}
 	cfg, err := loadConfig(args[1:], getenv, stdout)
 	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if backup && !strings.Contains(cfg.DB, "://") {
+		if _, err := os.Stat(cfg.DB); err != nil {
+			return fmt.Errorf("backup: no database at %s", cfg.DB)
+		}
+	}
 
 	db, err := models.Open(ctx, cfg.DB, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if backup {
+		return runBackup(ctx, db, cfg, stdout)
+	}
+	if cfg.Secret != "" {
+		db.SetInstallationKey(cfg.Secret)
+	}
 	if pw, err := db.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
 		return fmt.Errorf("creating the first admin: %w", err)
 	} else if pw != "" {
@@ -136,5 +158,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+func runBackup(ctx context.Context, db *models.DB, cfg Config, stdout io.Writer) error {
+	files := cfg.Args
+	if len(files) != 1 {
+		return errors.New("usage: atelier backup [--db PATH] FILE")
+	}
+	if _, err := os.Stat(files[0]); err == nil {
+		return fmt.Errorf("backup: %s exists already", files[0])
+	}
+	if err := db.Backup(ctx, files[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s\n", cfg.DB, files[0])
 	return nil
 }

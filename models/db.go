@@ -164,3 +164,17 @@ func forUpdate(tx *gorm.DB) *gorm.DB {
 // now is the current instant in UTC, truncated to the microsecond that both
 // databases keep.
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
+
+// Backup writes a consistent copy of a live SQLite database to path, which
+// must not exist yet. It reads in one transaction (VACUUM INTO), so
+// bookings may keep coming while it runs. PostgreSQL is backed up with its
+// own tools (pg_dump).
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.Dialect != SQLite {
+		return errors.New("backup: use pg_dump for PostgreSQL (see README)")
+	}
+	if path == "" {
+		return errors.New("backup: give the file to write")
+	}
+	return db.read.WithContext(ctx).Exec("VACUUM INTO ?", path).Error
+}
