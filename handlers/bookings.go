@@ -89,8 +89,12 @@ func (s *server) handleCreateBooking(c echo.Context) error {
 	b, err := s.db.CreateBooking(c.Request().Context(), actor(c), models.BookingRequest{
 		ResourceID: req.ResourceID, MemberID: req.MemberID, Start: start, End: end, Quantity: qty, Note: req.Note})
 	if err != nil {
+		if code := models.ErrorCode(err); code != "" && code != models.CodeUnavailable {
+			s.metrics.refused.WithLabelValues(string(code)).Inc()
+		}
 		return err
 	}
+	s.metrics.created.WithLabelValues(b.Status).Inc()
 	return c.JSON(http.StatusCreated, toBooking(b))
 }
 
@@ -300,7 +304,7 @@ func (s *server) handleDeleteClosure(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.DeleteClosure(c.Request().Context(), id, cid); err != nil {
+	if err := s.db.DeleteClosure(c.Request().Context(), actor(c), id, cid); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -152,7 +152,7 @@ func (s *server) handleUncertify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.Uncertify(c.Request().Context(), id, rid); err != nil {
+	if err := s.db.Uncertify(c.Request().Context(), actor(c), id, rid); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

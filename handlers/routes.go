@@ -2,16 +2,19 @@ package handlers
 
 import (
 	"net/http"
+	"time"
 
 	"atelier/models"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 )
 
 // routes lists every route of Atelier in one place.
 func (s *server) routes(e *echo.Echo) {
 	e.GET("/healthz", s.handleHealth)
 	e.GET("/api/v1/openapi.yaml", s.handleOpenAPI)
+	e.GET("/metrics", s.metrics.handler())
 
 	api := e.Group("/api/v1")
 	api.POST("/auth/login", s.handleLogin)
@@ -52,6 +55,8 @@ func (s *server) routes(e *echo.Echo) {
 	a.GET("/resources/:id/feed", s.handleResourceFeed(false), hostsOnly)
 	a.POST("/resources/:id/feed/rotate", s.handleResourceFeed(true), hostsOnly)
 
+	a.GET("/audit", s.handleAudit, adminsOnly)
+
 	a.POST("/bookings", s.handleCreateBooking)
 	a.GET("/bookings", s.handleListBookings)
 	a.GET("/bookings/:id", s.handleGetBooking)
@@ -60,11 +65,25 @@ func (s *server) routes(e *echo.Echo) {
 	a.POST("/bookings/:id/cancel", s.handleDecide(models.Cancel))
 	a.GET("/bookings/:id/ics", s.handleBookingICS)
 
-	e.GET("/calendar/:token", s.handleFeed)
+	e.GET("/calendar/:token", s.handleFeed, feedLimiter())
 
 	if s.cfg.Static != nil {
 		e.StaticFS("/", s.cfg.Static)
 	}
+}
+
+// feedLimiter bounds how often one address may fetch feeds: calendar
+// clients poll every few minutes, so a burst of 60 and one a second more is
+// generous for a household and stops a scraper guessing tokens.
+func feedLimiter() echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: 1, Burst: 60, ExpiresIn: 3 * time.Minute}),
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return models.Errorf(models.CodeRateLimited, "Too many calendar requests from this address: try again in a minute.").
+				With("retry_after", 60)
+		},
+	})
 }
 
 func (s *server) handleHealth(c echo.Context) error {

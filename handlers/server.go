@@ -29,9 +29,10 @@ type Config struct {
 }
 
 type server struct {
-	db  *models.DB
-	cfg Config
-	log *slog.Logger
+	db      *models.DB
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
 }
 
 // New returns the HTTP handler of Atelier over db.
@@ -42,12 +43,13 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 	if cfg.LoginLimits == (models.LoginLimits{}) {
 		cfg.LoginLimits = models.DefaultLoginLimits
 	}
-	s := &server{db: db, cfg: cfg, log: cfg.Logger}
+	s := &server{db: db, cfg: cfg, log: cfg.Logger, metrics: newMetrics(db)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(middleware.RequestID())
+	e.Use(s.metrics.middleware)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisablePrintStack: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {

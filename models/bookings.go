@@ -350,7 +350,8 @@ func (db *DB) Decide(ctx context.Context, actor *User, id int64, move Transition
 			return Errorf(CodeInvalidTransition, "This booking is over: it cannot be cancelled any more.").With("status", cur.Status)
 		}
 		b = &cur
-		return nil
+		return audit(tx, actor, "booking."+string(move), "booking", id,
+			map[string]any{"member_id": cur.MemberID, "resource_id": cur.ResourceID, "reason": reason})
 	})
 	if err != nil {
 		return nil, translate(err)
@@ -366,4 +367,11 @@ func pastTense(t Transition) string {
 		return "rejected"
 	}
 	return "cancelled"
+}
+
+// CountPending returns how many requests wait for a host's decision.
+func (db *DB) CountPending(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.r(ctx).Table("bookings").Where("status = ?", StatusPending).Count(&n).Error
+	return n, translate(err)
 }

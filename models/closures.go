@@ -65,6 +65,10 @@ func (db *DB) CreateClosure(ctx context.Context, actor *User, resourceID int64, 
 			Pluck("id", &ids).Error; err != nil {
 			return err
 		}
+		if err := audit(tx, actor, "closure.create", "closure", c.ID, map[string]any{"resource_id": resourceID,
+			"start": c.StartAt, "end": c.EndAt, "reason": reason, "cancelled_bookings": ids}); err != nil {
+			return err
+		}
 		if len(ids) == 0 {
 			return nil
 		}
@@ -95,13 +99,16 @@ func (db *DB) ListClosures(ctx context.Context, resourceID int64, from time.Time
 
 // DeleteClosure reopens a resource. Bookings the closure cancelled stay
 // cancelled: their members were told and may have planned otherwise.
-func (db *DB) DeleteClosure(ctx context.Context, resourceID, id int64) error {
+func (db *DB) DeleteClosure(ctx context.Context, actor *User, resourceID, id int64) error {
 	return translate(db.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Where("id = ? AND resource_id = ?", id, resourceID).Delete(&Closure{})
 		if res.Error == nil && res.RowsAffected == 0 {
 			return notFound("Closure")
 		}
-		return res.Error
+		if res.Error != nil {
+			return res.Error
+		}
+		return audit(tx, actor, "closure.delete", "closure", id, map[string]any{"resource_id": resourceID})
 	}))
 }
 
@@ -135,19 +142,26 @@ func (db *DB) Certify(ctx context.Context, actor *User, memberID, resourceID int
 		if err := tx.Where("member_id = ? AND resource_id = ?", memberID, resourceID).Delete(&Certification{}).Error; err != nil {
 			return err
 		}
-		return tx.Create(c).Error
+		if err := tx.Create(c).Error; err != nil {
+			return err
+		}
+		return audit(tx, actor, "certification.grant", "user", memberID,
+			map[string]any{"resource_id": resourceID, "expires_on": expiresOn})
 	})
 	return c, translate(err)
 }
 
 // Uncertify revokes a certification; a missing one is not_found.
-func (db *DB) Uncertify(ctx context.Context, memberID, resourceID int64) error {
+func (db *DB) Uncertify(ctx context.Context, actor *User, memberID, resourceID int64) error {
 	return translate(db.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Where("member_id = ? AND resource_id = ?", memberID, resourceID).Delete(&Certification{})
 		if res.Error == nil && res.RowsAffected == 0 {
 			return notFound("Certification")
 		}
-		return res.Error
+		if res.Error != nil {
+			return res.Error
+		}
+		return audit(tx, actor, "certification.revoke", "user", memberID, map[string]any{"resource_id": resourceID})
 	}))
 }
 

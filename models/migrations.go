@@ -184,6 +184,24 @@ func migrations(dialect Dialect) []*gormigrate.Migration {
 			},
 			Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable("feeds", "settings") },
 		},
+		{
+			// The audit log: who decided what, when. Written in the same
+			// transaction as the change it records.
+			ID: "0004_audit",
+			Migrate: func(tx *gorm.DB) error {
+				type auditEntry struct {
+					ID          int64     `gorm:"primaryKey"`
+					At          time.Time `gorm:"not null;index"`
+					ActorID     int64     `gorm:"not null;index"`
+					Action      string    `gorm:"size:64;not null;index"`
+					SubjectType string    `gorm:"size:32;not null"`
+					SubjectID   int64     `gorm:"not null"`
+					Details     string    `gorm:"type:text;not null"`
+				}
+				return tx.Migrator().CreateTable(&auditEntry{})
+			},
+			Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable("audit_entries") },
+		},
 	}
 }
 

@@ -114,7 +114,12 @@ func (db *DB) CreateUser(ctx context.Context, actor *User, in NewUser) (*User, e
 	now := db.now()
 	u := &User{Email: in.Email, Name: strings.TrimSpace(in.Name), Role: in.Role, Language: in.Language,
 		PasswordHash: hash, Active: true, PasswordChangedAt: now}
-	err = db.tx(ctx, func(tx *gorm.DB) error { return tx.Create(u).Error })
+	err = db.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(u).Error; err != nil {
+			return err
+		}
+		return audit(tx, actor, "member.create", "user", u.ID, map[string]any{"role": u.Role, "email": u.Email})
+	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return nil, Errorf(CodeConflict, "An account with this email already exists.").With("fields", map[string]string{"email": "already used"})
 	}
@@ -198,6 +203,25 @@ func (db *DB) UpdateUser(ctx context.Context, actor *User, id int64, p UserPatch
 	}
 	now := db.now()
 	signOut := false
+	var changes []struct {
+		action  string
+		details map[string]any
+	}
+	note := func(action string, details map[string]any) {
+		changes = append(changes, struct {
+			action  string
+			details map[string]any
+		}{action, details})
+	}
+	if p.Role != nil && *p.Role != u.Role {
+		note("member.role", map[string]any{"from": u.Role, "to": *p.Role})
+	}
+	if p.Active != nil && *p.Active != u.Active {
+		note("member.active", map[string]any{"active": *p.Active})
+	}
+	if p.Password != nil {
+		note("member.password", nil)
+	}
 	if p.Name != nil {
 		u.Name = strings.TrimSpace(*p.Name)
 	}
@@ -221,6 +245,11 @@ func (db *DB) UpdateUser(ctx context.Context, actor *User, id int64, p UserPatch
 	err = db.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(u).Select("name", "language", "role", "active", "password_hash", "password_changed_at", "updated_at").Updates(u).Error; err != nil {
 			return err
+		}
+		for _, ch := range changes {
+			if err := audit(tx, actor, ch.action, "user", u.ID, ch.details); err != nil {
+				return err
+			}
 		}
 		if signOut {
 			return tx.Model(&Token{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error

@@ -1,0 +1,88 @@
+package handlers
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"atelier/models"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are one server's Prometheus collectors, in a registry of its
+// own (no global state, so tests can run several servers).
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	created  *prometheus.CounterVec
+	refused  *prometheus.CounterVec
+}
+
+func newMetrics(db *models.DB) *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "atelier_http_requests_total", Help: "HTTP requests by route and status.",
+		}, []string{"method", "route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "atelier_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"method", "route"}),
+		created: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "atelier_bookings_created_total", Help: "Bookings created, by initial status.",
+		}, []string{"status"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "atelier_bookings_refused_total", Help: "Booking requests refused, by error code.",
+		}, []string{"code"}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.created, m.refused,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "atelier_pending_approvals", Help: "Booking requests waiting for a host's decision.",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			n, err := db.CountPending(ctx)
+			if err != nil {
+				return -1
+			}
+			return float64(n)
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "atelier_db_connections_open", Help: "Open connections of the database write pool.",
+		}, func() float64 { open, _ := db.PoolStats(); return float64(open) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "atelier_db_connections_in_use", Help: "Connections of the database write pool in use.",
+		}, func() float64 { _, inUse := db.PoolStats(); return float64(inUse) }),
+	)
+	return m
+}
+
+// middleware counts every request by its route pattern (never the raw
+// path, whose ids would explode the label space).
+func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err) // render now, so the status is known
+		}
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		method := c.Request().Method
+		m.requests.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()
+		m.latency.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
+		return nil
+	}
+}
+
+func (m *metrics) handler() echo.HandlerFunc {
+	return echo.WrapHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+}
