@@ -40,6 +40,7 @@ type Config struct {
 	Demo          bool
 	PublicURL     string
 	Secret        string
+	TrustProxy    bool
 	LogLevel      slog.Level
 	// Args are the words left after the flags.
 	Args []string
@@ -66,6 +67,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	cfg.Args = fs.Args()
 	cfg.AdminEmail, cfg.AdminPassword = getenv("ATELIER_ADMIN_EMAIL"), getenv("ATELIER_ADMIN_PASSWORD")
 	cfg.Secret = getenv("ATELIER_SECRET")
+	cfg.TrustProxy = getenv("ATELIER_TRUST_PROXY") == "1"
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + cfg.Addr
 	}
@@ -128,7 +130,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	h := handlers.New(db, handlers.Config{
 		PublicURL: cfg.PublicURL, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
-		Static: static.Files, Logger: log,
+		Static: static.Files, Logger: log, TrustProxy: cfg.TrustProxy,
 	})
 	srv := &http.Server{
 		Handler:           h,

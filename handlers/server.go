@@ -23,6 +23,9 @@ type Config struct {
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
 	LoginLimits   models.LoginLimits
+	// TrustProxy takes the client address from X-Forwarded-For when the
+	// request comes from a loopback or private address (a reverse proxy).
+	TrustProxy bool
 	// Static is the frontend, served at /.
 	Static fs.FS
 	Logger *slog.Logger
@@ -48,6 +51,9 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = echo.ExtractIPDirect()
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
 	e.Use(middleware.RequestID())
 	e.Use(s.metrics.middleware)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
