@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -66,6 +67,24 @@ func jsonType(goType string) string {
 		return "array"
 	}
 	return "object"
+}
+
+// decodeOptional is decode for a body that may be left out: no body, or
+// only white space, leaves v as it is.
+func decodeOptional(c echo.Context, v any) error {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+			return echo.ErrStatusRequestEntityTooLarge
+		}
+		return models.Errorf(models.CodeBadRequest, "The body could not be read.")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	c.Request().Body = io.NopCloser(bytes.NewReader(body))
+	return decode(c, v)
 }
 
 // pathID reads an integer id from the path; anything else is not_found,
