@@ -100,6 +100,7 @@ export async function render(root, ctx) {
     weekTitle,
     h('div', { class: 'week-nav' }, prev, thisWeek, next, weekLabel),
     h('p', { class: 'hint' }, t('book.gridHint'), ' ', h('a', { href: '#book-form', class: 'skip-grid', text: t('book.skipGrid') })),
+    h('p', { class: 'hint scroll-hint', text: t('book.scrollHint') }),
     gridWrap, pickNote, legend);
 
   // 4. Request
@@ -284,6 +285,10 @@ export async function render(root, ctx) {
       if (b) pickCell(b.dataset.date, Number(b.dataset.hour));
     });
     gridWrap.replaceChildren(table);
+    // On a narrow screen the week scrolls sideways: start at today, not at a past Monday.
+    const todayHead = table.querySelector('thead th.today');
+    const corner = table.querySelector('thead th.corner');
+    gridWrap.scrollLeft = todayHead ? todayHead.offsetLeft - corner.offsetWidth - 4 : 0;
     updateSelection();
   }
 

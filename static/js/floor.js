@@ -34,10 +34,10 @@ export function floorSection(site, zones, refresh) {
       return seg;
     }));
   const ticks = h('div', { class: 'floor-scale', 'aria-hidden': 'true' }, [0, 0.25, 0.5, 0.75, 1].map((f) => {
-    const tick = h('span', { class: 'tick', text: formatNumber(f * scale, 0) });
+    const tick = h('span', { class: 'tick', text: f === 1 ? m2(scale) : formatNumber(f * scale, 0) });
     tick.style.left = `${f * 100}%`;
     return tick;
-  }), h('span', { class: 'scale-unit', text: 'm²' }));
+  }));
 
   const legend = h('table', { class: 'floor-legend' },
     h('caption', { text: t('floor.byUse') }),

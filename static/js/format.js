@@ -7,7 +7,7 @@ import { fmtDuration } from './time.js';
 export const USES = ['production', 'storage', 'sales', 'events', 'office', 'circulation'];
 export const ROLES = ['member', 'manager', 'admin'];
 
-const STATUS_ICON = { pending: '⏳', approved: '✓', rejected: '✕', cancelled: '⊘' };
+const STATUS_ICON = { pending: '◷', approved: '✓', rejected: '✕', cancelled: '⊘' };
 
 /** statusBadge shows a booking status as an icon plus words, never by colour alone. */
 export function statusBadge(status) {

@@ -1,7 +1,7 @@
 // Form building blocks: labelled fields, reading values, showing the API's
 // validation errors next to the fields they name, and a modal question.
 
-import { h, uniqueId, srOnly } from './dom.js';
+import { h, append, uniqueId, srOnly } from './dom.js';
 import { t, errorText } from './i18n.js';
 
 /**
@@ -85,10 +85,10 @@ export function showErrors(form, box, err, params = {}, extra = []) {
     }
   }
   if (box) {
-    box.append(
+    append(box, [
       h('p', { class: 'form-error-title' }, h('span', { 'aria-hidden': 'true', class: 'notice-icon', text: '⚠' }), errorText(err, params)),
       lines.length || extra.length ? h('ul', {}, [...extra, ...lines].map((l) => h('li', {}, l))) : null,
-    );
+    ]);
     box.hidden = false;
   }
 }
