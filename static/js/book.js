@@ -75,7 +75,6 @@ export async function render(root, ctx) {
   const siteSelect = field({
     name: 'site', id: 'book-site', type: 'select', label: t('book.site'),
     options: sites.map((s) => ({ value: s.id, label: s.name })),
-    value: params.site || sites[0].id,
   });
   const siteInfo = h('p', { class: 'hint site-info' });
   const sitePart = h('section', { class: 'card', 'aria-labelledby': 'book-site-h' },
@@ -439,6 +438,13 @@ export async function render(root, ctx) {
     F.date.focus();
   });
 
-  await chooseSite(params.site || sites[0].id);
+  // A link may name only the resource (#/book?resource=7): find its site.
+  if (params.resource && !params.site) {
+    const r = (await store.resources()).find((x) => String(x.id) === String(params.resource));
+    if (r) params.site = String(r.site_id);
+  }
+  const first = sites.find((s) => String(s.id) === String(params.site)) || sites[0];
+  siteSelect.querySelector('select').value = String(first.id);
+  await chooseSite(first.id);
   return () => clearTimeout(S.timer);
 }

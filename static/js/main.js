@@ -208,7 +208,9 @@ async function boot() {
     startPending();
   } catch (e) {
     if (e.status !== 401) {
-      main.replaceChildren(errorNote(errorText(e)));
+      const retry = h('button', { type: 'button', class: 'btn', id: 'retry', text: t('app.retry') });
+      retry.addEventListener('click', () => location.reload());
+      main.replaceChildren(errorNote(errorText(e)), retry);
       return;
     }
   }

@@ -4,6 +4,8 @@ import { h, busy, announce } from './dom.js';
 import { get, post, del } from './api.js';
 import { t, tn, errorText } from './i18n.js';
 import { fmtCalendarDate } from './time.js';
+
+const SHORT_DATE = { day: 'numeric', month: 'short', year: 'numeric' };
 import * as store from './store.js';
 import { ROLES, roleLabel, emptyNote, loadingNote, errorNote, okNote } from './format.js';
 import { field, values, errorBox, showErrors, clearErrors } from './forms.js';
@@ -117,9 +119,9 @@ export async function render(root, ctx) {
       const expired = c && c.expires_on && c.expires_on < today;
       let state;
       if (!c) state = h('span', { class: 'status status-none' }, h('span', { 'aria-hidden': 'true', class: 'status-icon', text: '–' }), t('cert.none'));
-      else if (expired) state = h('span', { class: 'status status-rejected' }, h('span', { 'aria-hidden': 'true', class: 'status-icon', text: '✕' }), t('cert.expired', { date: fmtCalendarDate(c.expires_on) }));
+      else if (expired) state = h('span', { class: 'status status-rejected' }, h('span', { 'aria-hidden': 'true', class: 'status-icon', text: '✕' }), t('cert.expired', { date: fmtCalendarDate(c.expires_on, SHORT_DATE) }));
       else state = h('span', { class: 'status status-approved' }, h('span', { 'aria-hidden': 'true', class: 'status-icon', text: '✓' }),
-        c.expires_on ? t('cert.until', { date: fmtCalendarDate(c.expires_on) }) : t('cert.yes'));
+        c.expires_on ? t('cert.until', { date: fmtCalendarDate(c.expires_on, SHORT_DATE) }) : t('cert.yes'));
       const expiry = h('input', { type: 'date', id: `cert-exp-${r.id}`, min: today });
       const certify = h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-action': 'certify', 'data-resource-id': String(r.id) },
         c && !expired ? t('cert.renew') : t('cert.certify'), h('span', { class: 'visually-hidden', text: ` — ${r.name}` }));
