@@ -187,7 +187,7 @@ export async function render(root, ctx) {
     resourceLine.replaceChildren(h('strong', { text: r.name }), ' — ', rulesLine(r), limits.length ? ` · ${limits.join(' · ')}` : '');
     quantityField.hidden = r.kind !== 'space';
     F.quantity.max = String(r.capacity || '');
-    F.quantity.value = F.quantity.value || '1';
+    F.quantity.value = '1';
     const unitHint = quantityField.querySelector('label');
     unitHint.textContent = t('book.quantityOf', { unit: t(`unit.name.${r.unit}`), max: quantityText(r.capacity, r.unit) });
     const step = r.slot_minutes ? String(r.slot_minutes * 60) : '60';
@@ -200,6 +200,8 @@ export async function render(root, ctx) {
     params.week = '';
     S.week = wanted || time.mondayOf(time.today(tz()));
     if (!time.isDate(F.date.value)) F.date.value = time.today(tz());
+    F.date.min = time.today(tz());
+    F.date.max = r.max_advance_days ? time.addDays(time.today(tz()), r.max_advance_days) : '';
     updateSummary();
     loadWeek();
   }
