@@ -6,5 +6,5 @@ import "embed"
 
 // Files is the frontend, rooted at this folder.
 //
-//go:embed *.html *.css js i18n
+//go:embed *.html *.css *.svg js i18n
 var Files embed.FS

@@ -1,0 +1,92 @@
+// Approvals: the pending queue, oldest request first; approve, or reject with a reason.
+
+import { h, busy, announce } from './dom.js';
+import { get, post } from './api.js';
+import { t, tn, errorText } from './i18n.js';
+import { fmtRange, fmtDateTime } from './time.js';
+import * as store from './store.js';
+import { statusBadge, quantityText, emptyNote, loadingNote, errorNote, okNote } from './format.js';
+import { ask } from './forms.js';
+
+const LIMIT = 100;
+
+export async function render(root, ctx) {
+  const notice = h('div', { class: 'notices' });
+  const list = h('div', { id: 'approvals-list' });
+  root.append(h('h1', { text: t('appr.title') }), h('p', { class: 'lead', text: t('appr.intro') }), notice, list);
+
+  async function load(focusIndex = -1) {
+    list.replaceChildren(loadingNote());
+    let res;
+    let lk;
+    try {
+      [res, lk] = await Promise.all([get('/bookings', { status: 'pending', order: 'created', limit: LIMIT }), store.lookup()]);
+    } catch (e) {
+      list.replaceChildren(errorNote(errorText(e)));
+      return;
+    }
+    const items = (res.bookings || []).filter((b) => b.status === 'pending');
+    const total = typeof res.total === 'number' ? res.total : items.length;
+    if (!items.length) {
+      list.replaceChildren(emptyNote(t('appr.none')));
+    } else {
+      list.replaceChildren(
+        h('p', { class: 'count', id: 'approvals-count' }, tn('appr.count', total),
+          total > items.length ? ` ${t('appr.showing', { n: items.length })}` : ''),
+        h('ul', { class: 'cards' }, items.map((b) => row(b, lk))));
+    }
+    if (focusIndex >= 0) {
+      const buttons = list.querySelectorAll('[data-action="approve"]');
+      const target = buttons[Math.min(focusIndex, buttons.length - 1)] || root.querySelector('h1');
+      target.focus();
+    }
+  }
+
+  function row(b, lk) {
+    const res = lk.resourceById.get(b.resource_id);
+    const tz = lk.tzOfResource(b.resource_id);
+    const name = b.resource_name || (res && res.name) || `#${b.resource_id}`;
+    const member = b.member_name || `#${b.member_id}`;
+    const what = `${member} — ${name}, ${fmtRange(b.start, b.end, tz)}`;
+    const approve = h('button', { type: 'button', class: 'btn btn-primary btn-small', 'data-action': 'approve' },
+      t('appr.approve'), h('span', { class: 'visually-hidden', text: `: ${what}` }));
+    const reject = h('button', { type: 'button', class: 'btn btn-danger btn-small', 'data-action': 'reject' },
+      t('appr.reject'), h('span', { class: 'visually-hidden', text: `: ${what}` }));
+    approve.addEventListener('click', () => decide(b, 'approve', what, approve));
+    reject.addEventListener('click', () => decide(b, 'reject', what, reject));
+    return h('li', { class: 'card booking', 'data-booking-id': String(b.id) },
+      h('div', { class: 'booking-head' }, h('h2', { class: 'h3', text: name }), statusBadge(b.status)),
+      h('dl', { class: 'facts' },
+        h('dt', { text: t('appr.member') }), h('dd', { text: member }),
+        h('dt', { text: t('appr.when') }), h('dd', { text: fmtRange(b.start, b.end, tz) }),
+        res && res.kind === 'space' ? [h('dt', { text: t('appr.quantity') }), h('dd', { text: quantityText(b.quantity, res.unit) })] : null,
+        h('dt', { text: t('appr.note') }), h('dd', { text: b.note || t('appr.noNote') }),
+        b.created_at ? [h('dt', { text: t('appr.requested') }), h('dd', { text: fmtDateTime(Date.parse(b.created_at), tz) })] : null),
+      h('div', { class: 'actions' }, approve, reject));
+  }
+
+  async function decide(b, action, what, button) {
+    let body = {};
+    if (action === 'reject') {
+      const reason = await ask({ title: t('appr.rejectTitle'), message: what, label: t('appr.reason'), required: true, confirm: t('appr.reject'), danger: true });
+      if (reason === null) return;
+      body = { reason };
+    }
+    const index = [...list.querySelectorAll('li.booking')].findIndex((li) => li.dataset.bookingId === String(b.id));
+    await busy(button, async () => {
+      try {
+        await post(`/bookings/${b.id}/${action}`, body);
+        const msg = t(action === 'approve' ? 'appr.approved' : 'appr.rejected', { what });
+        notice.replaceChildren(okNote(msg));
+        announce(msg);
+      } catch (e) {
+        notice.replaceChildren(errorNote(e.code === 'invalid_transition' || e.code === 'conflict' ? t('appr.alreadyDecided') : errorText(e)));
+      }
+    });
+    ctx.refreshPending();
+    await load(Math.max(index, 0));
+  }
+
+  await load();
+  return null;
+}

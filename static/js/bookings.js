@@ -1,0 +1,145 @@
+// My bookings: upcoming and past, cancel, one .ics each, and the calendar
+// subscription address (copy, rotate).
+
+import { h, busy, announce } from './dom.js';
+import { get, post } from './api.js';
+import { t, errorText } from './i18n.js';
+import { fmtRange } from './time.js';
+import * as store from './store.js';
+import { statusBadge, quantityText, emptyNote, loadingNote, errorNote, okNote } from './format.js';
+import { ask } from './forms.js';
+
+const LIMIT = 1000;
+const ACTIVE = new Set(['pending', 'approved']);
+
+export async function render(root, ctx) {
+  const calendar = h('section', { class: 'card', 'aria-labelledby': 'cal-h' });
+  const upcoming = h('section', { 'aria-labelledby': 'upcoming-h' });
+  const past = h('section', { 'aria-labelledby': 'past-h' });
+  const notice = h('div', { class: 'notices' });
+  root.append(h('h1', { text: t('mine.title') }), notice, upcoming, past, calendar);
+
+  renderCalendar(calendar);
+
+  async function load() {
+    upcoming.replaceChildren(h('h2', { id: 'upcoming-h', text: t('mine.upcoming') }), loadingNote());
+    past.replaceChildren();
+    let list;
+    let lk;
+    try {
+      const [res, l] = await Promise.all([get('/bookings', { member_id: ctx.user.id, limit: LIMIT }), store.lookup()]);
+      // Hosts are answered everybody's bookings: keep their own only.
+      list = (res.bookings || []).filter((b) => b.member_id === undefined || b.member_id === ctx.user.id);
+      lk = l;
+    } catch (e) {
+      upcoming.append(errorNote(errorText(e)));
+      return;
+    }
+    const now = Date.now();
+    const next = list.filter((b) => Date.parse(b.end) > now).sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+    const done = list.filter((b) => Date.parse(b.end) <= now).sort((a, b) => Date.parse(b.start) - Date.parse(a.start));
+    upcoming.replaceChildren(h('h2', { id: 'upcoming-h' }, t('mine.upcoming'), ' ', h('span', { class: 'count', text: `(${next.length})` })),
+      next.length ? h('ul', { class: 'cards', id: 'upcoming-list' }, next.map((b) => row(b, lk, true))) : emptyNote(t('mine.noUpcoming')));
+    past.replaceChildren(h('h2', { id: 'past-h' }, t('mine.past'), ' ', h('span', { class: 'count', text: `(${done.length})` })),
+      done.length ? h('ul', { class: 'cards', id: 'past-list' }, done.map((b) => row(b, lk, false))) : emptyNote(t('mine.noPast')));
+  }
+
+  function row(b, lk, isUpcoming) {
+    const res = lk.resourceById.get(b.resource_id);
+    const tz = lk.tzOfResource(b.resource_id);
+    const name = b.resource_name || (res && res.name) || `#${b.resource_id}`;
+    const actions = h('div', { class: 'actions' },
+      h('a', { class: 'btn btn-small', href: `/api/v1/bookings/${b.id}/ics`, download: `atelier-booking-${b.id}.ics`, 'data-action': 'ics' },
+        t('mine.ics'), h('span', { class: 'visually-hidden', text: ` — ${name}` })));
+    if (isUpcoming && ACTIVE.has(b.status)) {
+      const cancel = h('button', { type: 'button', class: 'btn btn-small btn-danger', 'data-action': 'cancel' },
+        t('mine.cancel'), h('span', { class: 'visually-hidden', text: ` — ${name}` }));
+      cancel.addEventListener('click', () => cancelBooking(b, name, tz, cancel));
+      actions.append(cancel);
+    }
+    return h('li', { class: ['card', 'booking', `booking-${b.status}`], 'data-booking-id': String(b.id) },
+      h('div', { class: 'booking-head' },
+        h('h3', { text: name }),
+        statusBadge(b.status)),
+      h('p', { class: 'when', text: fmtRange(b.start, b.end, tz) }),
+      res && res.kind === 'space' ? h('p', { class: 'meta', text: quantityText(b.quantity, res.unit) }) : null,
+      b.note ? h('p', { class: 'meta' }, `${t('mine.note')}: `, b.note) : null,
+      b.reason ? h('p', { class: 'meta reason' }, `${t('mine.reason')}: `, b.reason) : null,
+      actions);
+  }
+
+  async function cancelBooking(b, name, tz, button) {
+    const reason = await ask({
+      title: t('mine.cancelTitle'),
+      message: `${name}, ${fmtRange(b.start, b.end, tz)}`,
+      label: t('mine.cancelReason'),
+      confirm: t('mine.cancelConfirm'),
+      danger: true,
+    });
+    if (reason === null) return;
+    await busy(button, async () => {
+      try {
+        await post(`/bookings/${b.id}/cancel`, { reason });
+        notice.replaceChildren(okNote(t('mine.cancelled', { name })));
+        announce(t('mine.cancelled', { name }));
+        ctx.refreshPending();
+      } catch (e) {
+        notice.replaceChildren(errorNote(errorText(e)));
+      }
+    });
+    await load();
+    (root.querySelector('#upcoming-h') || root.querySelector('h1')).focus();
+  }
+
+  await load();
+  return null;
+}
+
+/** renderCalendar shows the secret feed address with copy and rotate. */
+function renderCalendar(section) {
+  const input = h('input', { type: 'text', id: 'calendar-url', readonly: true, 'data-testid': 'calendar-url', value: '' });
+  const copy = h('button', { type: 'button', class: 'btn', id: 'calendar-copy', text: t('cal.copy') });
+  const rotate = h('button', { type: 'button', class: 'btn btn-danger', id: 'calendar-rotate', text: t('cal.rotate') });
+  const open = h('a', { class: 'btn', id: 'calendar-open', href: '#', hidden: true, text: t('cal.open') });
+  const status = h('p', { class: 'cal-status', role: 'status' });
+  section.append(
+    h('h2', { id: 'cal-h', text: t('cal.title') }),
+    h('p', { text: t('cal.intro') }),
+    h('div', { class: 'field' }, h('label', { for: 'calendar-url', text: t('cal.url') }), input),
+    h('div', { class: 'actions' }, copy, open, rotate),
+    h('p', { class: 'hint', text: t('cal.secret') }),
+    status);
+
+  const show = (url) => {
+    input.value = url || '';
+    if (url) {
+      open.href = url.replace(/^https?:/, 'webcal:');
+      open.hidden = false;
+    }
+  };
+  get('/me/calendar').then((r) => show(r.url)).catch((e) => { status.replaceChildren(errorNote(errorText(e))); });
+
+  copy.addEventListener('click', async () => {
+    if (!input.value) return;
+    try {
+      await navigator.clipboard.writeText(input.value);
+    } catch {
+      input.select();
+      document.execCommand('copy');
+    }
+    status.replaceChildren(okNote(t('cal.copied')));
+  });
+  rotate.addEventListener('click', async () => {
+    const ok = await ask({ title: t('cal.rotateTitle'), message: t('cal.rotateWarn'), confirm: t('cal.rotateConfirm'), danger: true });
+    if (ok === null) return;
+    await busy(rotate, async () => {
+      try {
+        const r = await post('/me/calendar/rotate');
+        show(r.url);
+        status.replaceChildren(okNote(t('cal.rotated')));
+      } catch (e) {
+        status.replaceChildren(errorNote(errorText(e)));
+      }
+    });
+  });
+}

@@ -1,0 +1,221 @@
+// Start-up, session, navigation and hash routing.
+
+import { h, focusHeading, srOnly } from './dom.js';
+import { get, post, patch, setCsrf, qs } from './api.js';
+import { t, setLang, storedLang, browserLang, currentLang, translateStatic, errorText, LANGS } from './i18n.js';
+import { errorNote, roleLabel } from './format.js';
+import * as store from './store.js';
+import * as signin from './signin.js';
+import * as book from './book.js';
+import * as bookings from './bookings.js';
+import * as approvals from './approvals.js';
+import * as workshop from './workshop.js';
+import * as members from './members.js';
+
+const ROUTES = {
+  book: { view: book, title: 'nav.book' },
+  bookings: { view: bookings, title: 'nav.bookings' },
+  approvals: { view: approvals, title: 'nav.approvals', host: true },
+  workshop: { view: workshop, title: 'nav.workshop', host: true },
+  members: { view: members, title: 'nav.members', host: true },
+};
+const PENDING_EVERY_MS = 60000;
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const langSelect = document.getElementById('lang');
+const whoami = document.getElementById('whoami');
+const signoutButton = document.getElementById('signout');
+
+let user = null;
+let expired = false;
+let cleanup = null;
+let pendingTimer = 0;
+let pendingCount = null;
+
+const isHost = () => !!user && (user.role === 'manager' || user.role === 'admin');
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [name, query = ''] = raw.split('?');
+  return { name, params: Object.fromEntries(new URLSearchParams(query)) };
+}
+
+// Navigation
+
+function renderNav(active) {
+  nav.setAttribute('aria-label', t('nav.label'));
+  if (!user) {
+    nav.replaceChildren();
+    return;
+  }
+  const link = (name, ...extra) => h('a', {
+    href: `#/${name}`, id: `nav-${name}`, 'data-testid': `nav-${name}`,
+    'aria-current': active === name ? 'page' : null,
+  }, t(`nav.${name}`), ...extra);
+  const items = [link('book'), link('bookings')];
+  if (isHost()) {
+    items.push(
+      link('approvals', ' ', h('span', { class: ['badge', pendingCount ? 'badge-on' : ''] },
+        h('span', { id: 'pending-count', 'data-testid': 'pending-count', text: pendingCount === null ? '…' : String(pendingCount) }),
+        srOnly(` ${t('nav.pending')}`))),
+      link('workshop'),
+      link('members'));
+  }
+  nav.replaceChildren(h('ul', {}, items.map((a) => h('li', {}, a))));
+}
+
+function renderHeader() {
+  langSelect.value = currentLang();
+  translateStatic();
+  if (user) {
+    whoami.replaceChildren(h('span', { class: 'who-name', text: user.name || user.email }), ' ',
+      h('span', { class: 'who-role', text: `(${roleLabel(user.role)})` }));
+    signoutButton.hidden = false;
+  } else {
+    whoami.replaceChildren();
+    signoutButton.hidden = true;
+  }
+}
+
+async function refreshPending() {
+  if (!isHost()) return;
+  try {
+    const r = await get('/bookings', { status: 'pending', limit: 1 });
+    pendingCount = typeof r.total === 'number' ? r.total : (r.bookings || []).length;
+  } catch {
+    return; // keep the last known count; the next refresh will try again
+  }
+  const el = document.getElementById('pending-count');
+  if (el) {
+    el.textContent = String(pendingCount);
+    el.parentElement.classList.toggle('badge-on', pendingCount > 0);
+  }
+}
+
+function startPending() {
+  clearInterval(pendingTimer);
+  if (!isHost()) return;
+  refreshPending();
+  pendingTimer = setInterval(refreshPending, PENDING_EVERY_MS);
+}
+
+// Session
+
+async function onSignedIn(u, csrf) {
+  user = u;
+  expired = false;
+  setCsrf(csrf || u.csrf_token);
+  if (!storedLang() && LANGS.includes(u.language) && u.language !== currentLang()) {
+    await setLang(u.language);
+  }
+  renderHeader();
+  startPending();
+  const { name } = parseHash();
+  if (ROUTES[name] && (!ROUTES[name].host || isHost())) route(true);
+  else location.hash = '#/book';
+}
+
+function signedOut(sessionEnded) {
+  user = null;
+  expired = sessionEnded;
+  pendingCount = null;
+  setCsrf('');
+  clearInterval(pendingTimer);
+  store.invalidate();
+  renderHeader();
+  route(true);
+}
+
+async function signOut() {
+  try {
+    await post('/auth/logout');
+  } catch {
+    // The session may already be gone; either way this page forgets it.
+  }
+  signedOut(false);
+}
+
+// Routing
+
+const ctx = () => ({
+  user,
+  isHost: isHost(),
+  refreshPending,
+  params: parseHash().params,
+  setParams(params) {
+    history.replaceState(null, '', `#/${parseHash().name}${qs(params)}`);
+  },
+});
+
+async function route(moveFocus = true) {
+  if (cleanup) {
+    try { cleanup(); } catch { /* a view's cleanup must not stop navigation */ }
+    cleanup = null;
+  }
+  const root = h('div', { class: 'view' });
+  main.replaceChildren(root);
+
+  if (!user) {
+    renderNav('');
+    document.title = `${t('signin.title')} · Atelier`;
+    signin.render(root, { onSignedIn, expired });
+    return;
+  }
+  const { name } = parseHash();
+  const r = ROUTES[name];
+  if (!r || (r.host && !isHost())) {
+    location.replace('#/book');
+    return;
+  }
+  renderNav(name);
+  root.classList.add(`view-${name}`);
+  document.title = `${t(r.title)} · Atelier`;
+  try {
+    const pending = r.view.render(root, ctx());
+    if (moveFocus) focusHeading(root);
+    cleanup = (await pending) || null;
+  } catch (e) {
+    root.append(errorNote(errorText(e)));
+  }
+}
+
+async function changeLanguage() {
+  const l = await setLang(langSelect.value, true);
+  renderHeader();
+  route(false);
+  if (user) patch('/me', { language: l }).catch(() => { /* best effort */ });
+}
+
+async function boot() {
+  await setLang(storedLang() || browserLang());
+  renderHeader();
+  langSelect.addEventListener('change', changeLanguage);
+  signoutButton.addEventListener('click', signOut);
+  document.querySelector('.skip-link').addEventListener('click', (e) => {
+    e.preventDefault();
+    main.focus();
+  });
+  window.addEventListener('atelier:unauthorized', () => { if (user) signedOut(true); });
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) refreshPending(); });
+
+  try {
+    const me = await get('/me');
+    user = me;
+    setCsrf(me.csrf_token);
+    if (!storedLang() && LANGS.includes(me.language) && me.language !== currentLang()) await setLang(me.language);
+    renderHeader();
+    startPending();
+  } catch (e) {
+    if (e.status !== 401) {
+      const retry = h('button', { type: 'button', class: 'btn', id: 'retry', text: t('app.retry') });
+      retry.addEventListener('click', () => location.reload());
+      main.replaceChildren(errorNote(errorText(e)), retry);
+      return;
+    }
+  }
+  window.addEventListener('hashchange', () => route(true));
+  route(false);
+}
+
+boot();
