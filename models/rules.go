@@ -224,7 +224,7 @@ func checkQuota(f *Facts) *Error {
 			if left < 0 {
 				left = 0
 			}
-			return Errorf(CodeQuotaExceeded, "%s may be booked %d hours a week per member: you have %.2g hours left in week %d.",
+			return Errorf(CodeQuotaExceeded, "%s may be booked %d hours a week per member: you have %g hours left in week %d.",
 				f.Resource.Name, limit, hours(left), week).
 				With("max_hours_per_week", limit).With("used_hours", hours(used)).
 				With("requested_hours", hours(piece.Interval.Duration())).With("left_hours", hours(left)).
