@@ -112,10 +112,12 @@ func checkAdvance(f *Facts) *Error {
 	if days == 0 || hostOverrides(f.Actor) {
 		return nil
 	}
-	latest := f.Now.Add(time.Duration(days) * 24 * time.Hour)
+	// Days on the site's calendar, not 24-hour blocks: a week ahead of
+	// Sunday 10:00 is the next Sunday 10:00 even across a clock change.
+	latest := f.Now.In(f.Site.Location()).AddDate(0, 0, days)
 	if f.Span.Start.After(latest) {
 		return Errorf(CodeTooFarAhead, "%s can be booked at most %d days ahead.", f.Resource.Name, days).
-			With("max_advance_days", days).With("latest_start", latest.In(f.Site.Location()))
+			With("max_advance_days", days).With("latest_start", latest)
 	}
 	return nil
 }
@@ -224,7 +226,7 @@ func checkQuota(f *Facts) *Error {
 			if left < 0 {
 				left = 0
 			}
-			return Errorf(CodeQuotaExceeded, "%s may be booked %d hours a week per member: you have %.2g hours left in week %d.",
+			return Errorf(CodeQuotaExceeded, "%s may be booked %d hours a week per member: you have %g hours left in week %d.",
 				f.Resource.Name, limit, hours(left), week).
 				With("max_hours_per_week", limit).With("used_hours", hours(used)).
 				With("requested_hours", hours(piece.Interval.Duration())).With("left_hours", hours(left)).
