@@ -55,13 +55,7 @@ type Booking struct {
 }
 
 // Location is the time zone of the booking's site.
-func (b *Booking) Location() *time.Location {
-	loc, err := time.LoadLocation(b.Timezone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
+func (b *Booking) Location() *time.Location { return location(b.Timezone) }
 
 func bookingRows(q *gorm.DB) *gorm.DB {
 	return q.Table("bookings").

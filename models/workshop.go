@@ -87,13 +87,7 @@ type Site struct {
 }
 
 // Location returns the site's time zone (validated when stored).
-func (s *Site) Location() *time.Location {
-	loc, err := time.LoadLocation(s.Timezone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
+func (s *Site) Location() *time.Location { return location(s.Timezone) }
 
 // Opening returns the site's opening hours. No window at all means the
 // site never closes: a workshop that set none has not restricted itself.
