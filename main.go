@@ -85,20 +85,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// A stop asked for while starting (the database is slow to answer, say)
+	// is a clean stop, not a failure of the step it interrupted.
+	startErr := func(err error) error {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
 
 	db, err := models.Open(ctx, cfg.DB, log)
 	if err != nil {
-		return err
+		return startErr(err)
 	}
 	defer db.Close()
 	if pw, err := db.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
-		return fmt.Errorf("creating the first admin: %w", err)
+		return startErr(fmt.Errorf("creating the first admin: %w", err))
 	} else if pw != "" {
 		fmt.Fprintf(stdout, "First admin created: sign in as admin@atelier.local with the password %s (shown once)\n", pw)
 	}
 	if cfg.Demo {
 		if created, err := db.SeedDemo(ctx); err != nil {
-			return fmt.Errorf("demo data: %w", err)
+			return startErr(fmt.Errorf("demo data: %w", err))
 		} else if created {
 			log.Info("demo workshop created", "sign_in", models.DemoSignIn)
 		}

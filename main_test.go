@@ -481,6 +481,28 @@ func TestStartFailures(t *testing.T) {
 	}
 }
 
+// TestStopWhileStarting: a stop asked for before run listens (SIGTERM
+// while the database is still being opened) is a clean stop: run returns
+// nil at once instead of blaming the database.
+func TestStopWhileStarting(t *testing.T) {
+	for _, d := range apitest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			env := adminEnv(apitest.DSN(t, d))
+			out := newOutput()
+			if err := run(ctx, []string{"atelier"}, func(k string) string { return env[k] }, out); err != nil {
+				t.Fatalf("run stopped while starting: want nil, got %v\n%s", err, out)
+			}
+			select {
+			case addr := <-out.addr:
+				t.Errorf("run listened on %s although it was stopped before", addr)
+			default:
+			}
+		})
+	}
+}
+
 var generatedPassword = regexp.MustCompile(`sign in as admin@atelier\.local with the password (\S+) \(shown once\)`)
 
 // TestGeneratedAdminPassword starts on an empty database without admin
