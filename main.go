@@ -46,7 +46,7 @@ type Config struct {
 	Args []string
 }
 
-func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+func loadConfig(args []string, backup bool, getenv func(string) string, stderr io.Writer) (Config, error) {
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v
@@ -65,11 +65,21 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		return cfg, err
 	}
 	cfg.Args = fs.Args()
+	if len(cfg.Args) > 0 && !backup {
+		return cfg, fmt.Errorf("unexpected argument %q (flags take --name=value or --name value; the only command is backup)", cfg.Args[0])
+	}
 	cfg.AdminEmail, cfg.AdminPassword = getenv("ATELIER_ADMIN_EMAIL"), getenv("ATELIER_ADMIN_PASSWORD")
 	cfg.Secret = getenv("ATELIER_SECRET")
 	cfg.TrustProxy = getenv("ATELIER_TRUST_PROXY") == "1"
 	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://" + cfg.Addr
+		host, port, err := net.SplitHostPort(cfg.Addr)
+		if err != nil {
+			return cfg, fmt.Errorf("ATELIER_ADDR %q is not host:port", cfg.Addr)
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		cfg.PublicURL = "http://" + net.JoinHostPort(host, port)
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	if !strings.HasPrefix(cfg.PublicURL, "http://") && !strings.HasPrefix(cfg.PublicURL, "https://") {
@@ -93,7 +103,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if backup {
 		args = args[1:]
 	}
-	cfg, err := loadConfig(args[1:], getenv, stdout)
+	cfg, err := loadConfig(args[1:], backup, getenv, stdout)
 	if err != nil {
 		return err
 	}
@@ -103,10 +113,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return fmt.Errorf("backup: no database at %s", cfg.DB)
 		}
 	}
+	// A stop asked for while starting (the database is slow to answer, say)
+	// is a clean stop, not a failure of the step it interrupted.
+	startErr := func(err error) error {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
 
 	db, err := models.Open(ctx, cfg.DB, log)
 	if err != nil {
-		return err
+		return startErr(err)
 	}
 	defer db.Close()
 	if backup {
@@ -116,13 +134,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		db.SetInstallationKey(cfg.Secret)
 	}
 	if pw, err := db.EnsureAdmin(ctx, cfg.AdminEmail, cfg.AdminPassword); err != nil {
-		return fmt.Errorf("creating the first admin: %w", err)
+		return startErr(fmt.Errorf("creating the first admin: %w", err))
 	} else if pw != "" {
 		fmt.Fprintf(stdout, "First admin created: sign in as admin@atelier.local with the password %s (shown once)\n", pw)
 	}
 	if cfg.Demo {
 		if created, err := db.SeedDemo(ctx); err != nil {
-			return fmt.Errorf("demo data: %w", err)
+			return startErr(fmt.Errorf("demo data: %w", err))
 		} else if created {
 			log.Info("demo workshop created", "sign_in", models.DemoSignIn)
 		}

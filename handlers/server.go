@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -157,6 +158,10 @@ func (s *server) handleError(err error, c echo.Context) {
 				code, body = http.StatusInternalServerError, errorJSON{Code: "internal", Message: "Something went wrong on our side."}
 			}
 		}
+	case errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil:
+		// The client went away: nobody is left to answer.
+		s.log.Debug("client gone", "path", c.Path())
+		return
 	default:
 		s.log.Error("internal error", "err", err, "method", c.Request().Method, "path", c.Path(),
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
