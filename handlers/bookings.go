@@ -135,7 +135,7 @@ type decisionRequest struct {
 }
 
 // handleDecide answers approve, reject and cancel. The body is optional
-// for approve and cancel.
+// (a rejection without one is refused for its missing reason).
 func (s *server) handleDecide(move models.Transition) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := pathID(c, "id")
@@ -143,10 +143,8 @@ func (s *server) handleDecide(move models.Transition) echo.HandlerFunc {
 			return err
 		}
 		var req decisionRequest
-		if c.Request().ContentLength != 0 {
-			if err := decode(c, &req); err != nil && !(move != models.Reject && models.ErrorCode(err) == models.CodeBadRequest && c.Request().ContentLength < 0) {
-				return err
-			}
+		if err := decodeOptional(c, &req); err != nil {
+			return err
 		}
 		b, err := s.db.Decide(c.Request().Context(), actor(c), id, move, req.Reason)
 		if err != nil {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,6 +50,25 @@ func decode(c echo.Context, v any) error {
 			With("field", field)
 	}
 	return models.Errorf(models.CodeBadRequest, "The body could not be read as JSON.")
+}
+
+// decodeOptional reads an optional JSON body into v: no body at all, of a
+// known or an unknown (chunked) length, leaves v as it is; any other body is
+// read as decode reads it, so malformed JSON is still bad_request.
+func decodeOptional(c echo.Context, v any) error {
+	req := c.Request()
+	if req.ContentLength == 0 || req.Body == nil || req.Body == http.NoBody {
+		return nil
+	}
+	body := bufio.NewReader(req.Body)
+	if _, err := body.Peek(1); err == io.EOF {
+		return nil
+	}
+	req.Body = struct {
+		io.Reader
+		io.Closer
+	}{body, req.Body}
+	return decode(c, v)
 }
 
 func jsonType(goType string) string {
