@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"atelier/handlers"
 	"atelier/internal/apitest"
@@ -606,7 +607,26 @@ func TestOpenAPIScenario(t *testing.T) {
 	c.bad(mia, "GET", "/api/v1/resources?kind=robot", nil, 422, "validation")
 	c.ok(mia, "GET", p("/api/v1/resources/%d", saw), nil, 200)
 	c.fail(mia, "GET", "/api/v1/resources/999999", nil, 404, "not_found")
-	c.ok(manager, "PATCH", p("/api/v1/resources/%d", benches), map[string]any{"name": "Établis partagés", "capacity": 8}, 200)
+	// A change a minute later shows in updated_at, in the answer itself.
+	env.Clock.Set(apitest.Start.Add(time.Minute))
+	var stamps struct {
+		CreatedAt time.Time `json:"created_at"`
+		UpdatedAt time.Time `json:"updated_at"`
+	}
+	for _, path := range []string{p("/api/v1/sites/%d", forest), p("/api/v1/zones/%d", store), p("/api/v1/resources/%d", benches)} {
+		body := map[string]any{"name": "Renommé"}
+		if strings.Contains(path, "resources") {
+			body = map[string]any{"name": "Établis partagés", "capacity": 8}
+		}
+		c.ok(admin, "PATCH", path, body, 200).Decode(t, &stamps)
+		if !stamps.UpdatedAt.Equal(apitest.Start.Add(time.Minute)) {
+			t.Errorf("PATCH %s: want updated_at %s, got %s", path, apitest.Start.Add(time.Minute), stamps.UpdatedAt)
+		}
+		c.ok(mia, "GET", path, nil, 200).Decode(t, &stamps)
+		if !stamps.UpdatedAt.Equal(apitest.Start.Add(time.Minute)) || !stamps.CreatedAt.Equal(apitest.Start) {
+			t.Errorf("GET %s after a change: want created_at %s and updated_at %s, got %+v", path, apitest.Start, apitest.Start.Add(time.Minute), stamps)
+		}
+	}
 	c.bad(manager, "PATCH", p("/api/v1/resources/%d", benches), map[string]any{"kind": "machine"}, 422, "validation")
 	c.fail(manager, "PATCH", p("/api/v1/resources/%d", benches), map[string]any{"zone_id": 999999}, 422, "validation")
 	c.fail(mia, "PATCH", p("/api/v1/resources/%d", benches), map[string]any{"name": "Mes établis"}, 403, "forbidden")
