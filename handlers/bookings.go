@@ -139,7 +139,7 @@ type decisionRequest struct {
 }
 
 // handleDecide answers approve, reject and cancel. The body is optional
-// for approve and cancel.
+// (a rejection without one is refused for its missing reason).
 func (s *server) handleDecide(move models.Transition) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := pathID(c, "id")

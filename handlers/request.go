@@ -1,7 +1,7 @@
 package handlers
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +52,25 @@ func decode(c echo.Context, v any) error {
 	return models.Errorf(models.CodeBadRequest, "The body could not be read as JSON.")
 }
 
+// decodeOptional reads an optional JSON body into v: no body at all, of a
+// known or an unknown (chunked) length, leaves v as it is; any other body is
+// read as decode reads it, so malformed JSON is still bad_request.
+func decodeOptional(c echo.Context, v any) error {
+	req := c.Request()
+	if req.ContentLength == 0 || req.Body == nil || req.Body == http.NoBody {
+		return nil
+	}
+	body := bufio.NewReader(req.Body)
+	if _, err := body.Peek(1); err == io.EOF {
+		return nil
+	}
+	req.Body = struct {
+		io.Reader
+		io.Closer
+	}{body, req.Body}
+	return decode(c, v)
+}
+
 func jsonType(goType string) string {
 	goType = strings.TrimPrefix(goType, "*")
 	switch {
@@ -67,24 +86,6 @@ func jsonType(goType string) string {
 		return "array"
 	}
 	return "object"
-}
-
-// decodeOptional is decode for a body that may be left out: no body, or
-// only white space, leaves v as it is.
-func decodeOptional(c echo.Context, v any) error {
-	body, err := io.ReadAll(c.Request().Body)
-	if err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
-			return echo.ErrStatusRequestEntityTooLarge
-		}
-		return models.Errorf(models.CodeBadRequest, "The body could not be read.")
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	c.Request().Body = io.NopCloser(bytes.NewReader(body))
-	return decode(c, v)
 }
 
 // pathID reads an integer id from the path; anything else is not_found,

@@ -506,12 +506,13 @@ func (db *DB) UpdateResource(ctx context.Context, id int64, p ResourcePatch) (*R
 			return err
 		}
 		r.SiteID = zone.SiteID
+		r.UpdatedAt = db.now()
 		return tx.Table("resources").Where("id = ?", r.ID).Updates(map[string]any{
 			"zone_id": r.ZoneID, "name": r.Name, "unit": r.Unit, "nuisance": r.Nuisance, "capacity": r.Capacity,
 			"requires_approval": r.RequiresApproval, "requires_certification": r.RequiresCertification,
 			"min_minutes": r.MinMinutes, "max_minutes": r.MaxMinutes, "slot_minutes": r.SlotMinutes,
 			"buffer_minutes": r.BufferMinutes, "max_hours_per_week": r.MaxHoursPerWeek,
-			"max_advance_days": r.MaxAdvanceDays, "updated_at": db.now(),
+			"max_advance_days": r.MaxAdvanceDays, "updated_at": r.UpdatedAt,
 		}).Error
 	})
 	return r, translate(err)
