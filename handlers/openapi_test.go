@@ -868,6 +868,27 @@ func TestOpenAPIScenario(t *testing.T) {
 	c.ok(noe, "GET", p("/api/v1/resources/%d/calendar.ics", saw), nil, 200)
 	c.fail(noe, "GET", "/api/v1/resources/999999/calendar.ics", nil, 404, "not_found")
 
+	// A resource's public busy-only feed, handed out by a host.
+	var pub struct {
+		URL string `json:"url"`
+	}
+	c.ok(manager, "GET", p("/api/v1/resources/%d/feed", saw), nil, 200).Decode(t, &pub)
+	c.fail(mia, "GET", p("/api/v1/resources/%d/feed", saw), nil, 403, "forbidden")
+	c.fail(manager, "GET", "/api/v1/resources/999999/feed", nil, 404, "not_found")
+	if u, err := url.Parse(pub.URL); err == nil {
+		c.ok(anon, "GET", u.Path, nil, 200)
+		c.ok(manager, "POST", p("/api/v1/resources/%d/feed/rotate", saw), nil, 200)
+		c.fail(anon, "GET", u.Path, nil, 404, "not_found")
+	}
+	c.fail(mia, "POST", p("/api/v1/resources/%d/feed/rotate", saw), nil, 403, "forbidden")
+	c.fail(manager, "POST", "/api/v1/resources/999999/feed/rotate", nil, 404, "not_found")
+
+	// --------------------------------------------- the audit log, metrics
+	c.ok(admin, "GET", "/api/v1/audit?limit=50", nil, 200)
+	c.fail(manager, "GET", "/api/v1/audit", nil, 403, "forbidden")
+	c.bad(admin, "GET", "/api/v1/audit?limit=0", nil, 422, "validation")
+	c.ok(anon, "GET", "/metrics", nil, 200)
+
 	// ------------------------------------------------- changing a password
 	c.ok(bearer(victor), "PATCH", "/api/v1/me", map[string]any{"password": "another long passphrase", "current_password": pw}, 200)
 	c.fail(bearer(victor), "GET", "/api/v1/me", nil, 401, "unauthorized")
