@@ -21,8 +21,9 @@ type siteJSON struct {
 }
 
 func toSite(s *models.Site) siteJSON {
+	loc := s.Location()
 	out := siteJSON{ID: s.ID, Name: s.Name, Timezone: s.Timezone, FloorAreaM2: s.FloorAreaM2,
-		OpeningHours: s.OpeningHours, QuietHours: s.QuietHours, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+		OpeningHours: s.OpeningHours, QuietHours: s.QuietHours, CreatedAt: s.CreatedAt.In(loc), UpdatedAt: s.UpdatedAt.In(loc)}
 	if out.OpeningHours == nil {
 		out.OpeningHours = models.Hours{}
 	}
@@ -119,7 +120,9 @@ type zoneJSON struct {
 }
 
 func toZone(z *models.Zone) zoneJSON {
-	return zoneJSON{ID: z.ID, SiteID: z.SiteID, Name: z.Name, Use: z.Use, AreaM2: z.AreaM2, CreatedAt: z.CreatedAt, UpdatedAt: z.UpdatedAt}
+	loc := z.Location()
+	return zoneJSON{ID: z.ID, SiteID: z.SiteID, Name: z.Name, Use: z.Use, AreaM2: z.AreaM2,
+		CreatedAt: z.CreatedAt.In(loc), UpdatedAt: z.UpdatedAt.In(loc)}
 }
 
 type zoneRequest struct {
@@ -226,7 +229,7 @@ func toResource(r *models.Resource) resourceJSON {
 		Unit: r.Unit, Nuisance: r.Nuisance, RequiresApproval: r.RequiresApproval,
 		RequiresCertification: r.RequiresCertification, MinMinutes: r.MinMinutes, MaxMinutes: r.MaxMinutes,
 		SlotMinutes: r.SlotMinutes, BufferMinutes: r.BufferMinutes, MaxHoursPerWeek: r.MaxHoursPerWeek,
-		MaxAdvanceDays: r.MaxAdvanceDays, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		MaxAdvanceDays: r.MaxAdvanceDays, CreatedAt: r.CreatedAt.In(r.Location()), UpdatedAt: r.UpdatedAt.In(r.Location())}
 }
 
 type resourceRequest struct {

@@ -137,7 +137,10 @@ func (db *DB) Certify(ctx context.Context, actor *User, memberID, resourceID int
 			return err
 		}
 		if _, err := first[Resource](tx, resourceID, "Resource"); err != nil {
-			return Invalid("resource_id", "No resource has this id.")
+			if ErrorCode(err) == CodeNotFound {
+				return Invalid("resource_id", "No resource has this id.")
+			}
+			return err
 		}
 		if err := tx.Where("member_id = ? AND resource_id = ?", memberID, resourceID).Delete(&Certification{}).Error; err != nil {
 			return err

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"strings"
 	"errors"
 	"net"
 
@@ -44,7 +46,7 @@ func translate(err error) error {
 		return &Error{Code: CodeUnavailable, Message: "The database is not reachable."}
 	}
 	var oe *net.OpError
-	if errors.As(err, &oe) {
+	if errors.As(err, &oe) || errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") {
 		return &Error{Code: CodeUnavailable, Message: "The database is not reachable."}
 	}
 	return err

@@ -194,6 +194,14 @@ type Zone struct {
 	AreaM2    float64 `gorm:"column:area_m2"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	Timezone  string `gorm:"->;column:timezone"` // the site's, read with the zone
+}
+
+// Location is the time zone of the zone's site.
+func (z *Zone) Location() *time.Location { return location(z.Timezone) }
+
+func zones(q *gorm.DB) *gorm.DB {
+	return q.Table("zones").Select("zones.*, sites.timezone AS timezone").Joins("JOIN sites ON sites.id = zones.site_id")
 }
 
 func (z *Zone) validate() error {
@@ -236,6 +244,7 @@ func saveZone(tx *gorm.DB, z *Zone) error {
 	if err != nil {
 		return err
 	}
+	z.Timezone = site.Timezone
 	if used+z.AreaM2 > site.FloorAreaM2+1e-9 {
 		left := math.Max(0, site.FloorAreaM2-used)
 		return Errorf(CodeFloorAreaExceeded, "Only %.1f m² of the %.1f m² floor are left for this zone.", left, site.FloorAreaM2).
@@ -265,17 +274,17 @@ func (db *DB) CreateZone(ctx context.Context, z *Zone) error {
 
 // Zone returns the zone with id, or a not_found *Error.
 func (db *DB) Zone(ctx context.Context, id int64) (*Zone, error) {
-	return first[Zone](db.r(ctx), id, "Zone")
+	return first[Zone](zones(db.r(ctx)), id, "Zone")
 }
 
 // ListZones returns the zones, of one site when siteID is not 0.
 func (db *DB) ListZones(ctx context.Context, siteID int64) ([]Zone, error) {
-	q := db.r(ctx)
+	q := zones(db.r(ctx))
 	if siteID != 0 {
-		q = q.Where("site_id = ?", siteID)
+		q = q.Where("zones.site_id = ?", siteID)
 	}
-	zones := []Zone{}
-	return zones, translate(q.Order("site_id, name, id").Find(&zones).Error)
+	list := []Zone{}
+	return list, translate(q.Order("zones.site_id, zones.name, zones.id").Find(&list).Error)
 }
 
 // ZonePatch lists the changes to a zone.
@@ -325,7 +334,8 @@ const MaxBookingMinutes = 31 * 24 * 60
 type Resource struct {
 	ID                    int64
 	ZoneID                int64
-	SiteID                int64 `gorm:"->;column:site_id"`
+	SiteID                int64  `gorm:"->;column:site_id"`
+	Timezone              string `gorm:"->;column:timezone"` // the site's, read with the resource
 	Name                  string
 	Kind                  string
 	Capacity              int
@@ -342,6 +352,9 @@ type Resource struct {
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
 }
+
+// Location is the time zone of the resource's site.
+func (r *Resource) Location() *time.Location { return location(r.Timezone) }
 
 // Buffer is the free time kept after each booking.
 func (r *Resource) Buffer() time.Duration { return time.Duration(r.BufferMinutes) * time.Minute }
@@ -407,8 +420,9 @@ func (r *Resource) validate(zone *Zone) error {
 }
 
 func resources(q *gorm.DB) *gorm.DB {
-	return q.Table("resources").Select("resources.*, zones.site_id AS site_id").
-		Joins("JOIN zones ON zones.id = resources.zone_id")
+	return q.Table("resources").Select("resources.*, zones.site_id AS site_id, sites.timezone AS timezone").
+		Joins("JOIN zones ON zones.id = resources.zone_id").
+		Joins("JOIN sites ON sites.id = zones.site_id")
 }
 
 // CreateResource stores a new resource. A zone_id that does not exist is a
@@ -427,6 +441,9 @@ func (db *DB) CreateResource(ctx context.Context, r *Resource) error {
 			return err
 		}
 		r.SiteID = zone.SiteID
+		if err := tx.Table("sites").Where("id = ?", zone.SiteID).Select("timezone").Scan(&r.Timezone).Error; err != nil {
+			return err
+		}
 		return tx.Create(r).Error
 	})
 	return translate(err)
@@ -506,6 +523,9 @@ func (db *DB) UpdateResource(ctx context.Context, id int64, p ResourcePatch) (*R
 			return err
 		}
 		r.SiteID = zone.SiteID
+		if err := tx.Table("sites").Where("id = ?", zone.SiteID).Select("timezone").Scan(&r.Timezone).Error; err != nil {
+			return err
+		}
 		r.UpdatedAt = db.now()
 		return tx.Table("resources").Where("id = ?", r.ID).Updates(map[string]any{
 			"zone_id": r.ZoneID, "name": r.Name, "unit": r.Unit, "nuisance": r.Nuisance, "capacity": r.Capacity,
