@@ -3,9 +3,9 @@ package models
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"errors"
 	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
