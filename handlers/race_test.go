@@ -119,3 +119,24 @@ func assertNoOverbooking(t *testing.T, env *apitest.Env, resource int64, capacit
 		}
 	}
 }
+
+// TestConflictSuggestsNextStart: a refused slot says when the same length
+// would fit next.
+func TestConflictSuggestsNextStart(t *testing.T) {
+	env := apitest.New(t)
+	w := env.NewWorkshop()
+	m := env.NewUser(models.RoleMember, "Member")
+	env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 11, 0)))
+	r := env.Must(409, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 10, 0), apitest.At(2027, 1, 5, 11, 0)))
+	var body struct {
+		Error struct {
+			Details struct {
+				NextStart time.Time `json:"next_start"`
+			} `json:"details"`
+		} `json:"error"`
+	}
+	r.Decode(t, &body)
+	if want := time.Date(2027, 1, 5, 11, 0, 0, 0, apitest.Brussels); !body.Error.Details.NextStart.Equal(want) {
+		t.Fatalf("next_start = %v, want %v (%s)", body.Error.Details.NextStart, want, r)
+	}
+}

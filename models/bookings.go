@@ -122,7 +122,9 @@ func (db *DB) CreateBooking(ctx context.Context, actor *User, req BookingRequest
 		return bookingRows(tx).Where("bookings.id = ?", b.ID).Take(b).Error
 	})
 	if err != nil {
-		return nil, translate(err)
+		err = translate(err)
+		db.suggestStart(ctx, err, req)
+		return nil, err
 	}
 	return b, nil
 }
