@@ -89,6 +89,19 @@ func (db *DB) FeedSecret(ctx context.Context, userID, resourceID int64, rotate b
 	}
 	var secret string
 	err = db.tx(ctx, func(tx *gorm.DB) error {
+		// Hold the owner's row lock (PostgreSQL; SQLite's immediate
+		// transaction holds the database) so that requests for the same
+		// feed run one after the other: otherwise two rotations, or two
+		// first requests, each leave a live secret behind, and a URL
+		// handed out by a rotation survives the next one.
+		if userID != 0 {
+			var ids []int64
+			if err := forUpdate(tx.Table("users").Where("id = ?", userID)).Pluck("id", &ids).Error; err != nil {
+				return err
+			}
+		} else if err := lockResource(tx, resourceID); err != nil {
+			return err
+		}
 		now := db.now()
 		if rotate {
 			if err := owner(tx.Model(&Feed{})).Where("revoked_at IS NULL").Update("revoked_at", now).Error; err != nil {
