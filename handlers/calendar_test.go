@@ -7,6 +7,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -665,6 +666,16 @@ func TestCalendarFeedIsolation(t *testing.T) {
 		bIDs = append(bIDs, book(t, env, bob.Token, w.Space, apitest.At(2027, 1, 5+i, 9, 0), apitest.At(2027, 1, 5+i, 10, 0), fmt.Sprintf("bob-note-%d", i)))
 	}
 	decide(t, env, bob.Token, bIDs[2].ID, "cancel", "")
+	// A host books for Alice: it is Alice's booking, in her feed only.
+	forAlice := apitest.Slot(w.Machine, apitest.At(2027, 1, 12, 9, 0), apitest.At(2027, 1, 12, 10, 0))
+	forAlice["member_id"], forAlice["note"] = alice.ID, "alice-note-by-host"
+	var hosted booking
+	env.Must(201, "POST", "/api/v1/bookings", w.Manager.Token, forAlice).Decode(t, &hosted)
+	aIDs = append(aIDs, hosted)
+	// A member without bookings has an empty, valid feed.
+	if f := get(t, env, myFeed(t, env, env.NewUser(models.RoleMember, "Carol Chene").Token), ""); len(f.events) != 0 {
+		t.Fatalf("a member without bookings has %d events:\n%s", len(f.events), f.raw)
+	}
 
 	aFeed, bFeed := myFeed(t, env, alice.Token), myFeed(t, env, bob.Token)
 	if aFeed == bFeed {
@@ -993,4 +1004,62 @@ func TestCalendarFeedWindow(t *testing.T) {
 	expect([]booking{future}, []booking{old, recent, cancelledOld})
 	// The one-booking .ics still answers for a booking out of the window.
 	get(t, env, fmt.Sprintf("/api/v1/bookings/%d/ics", old.ID), env.NewUser(models.RoleManager, "Host").Token).event(t, uid[old.ID])
+}
+
+// TestCalendarFeedRotationRace rotates one member's feed from many requests
+// at once, and asks for a first URL from many requests at once: afterwards
+// exactly one of the URLs handed out works, the one GET /me/calendar gives.
+func TestCalendarFeedRotationRace(t *testing.T) {
+	for _, d := range apitest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			env := apitest.NewOn(t, d)
+			w := env.NewWorkshop()
+			m := env.NewUser(models.RoleMember, "Rita Race")
+			res := fmt.Sprintf("/api/v1/resources/%d/feed", w.Machine)
+			for _, c := range []struct {
+				name, method, route, token, current string
+			}{
+				{"first member URL", "GET", "/api/v1/me/calendar", m.Token, "/api/v1/me/calendar"},
+				{"member rotation", "POST", "/api/v1/me/calendar/rotate", m.Token, "/api/v1/me/calendar"},
+				{"first resource URL", "GET", res, w.Manager.Token, res},
+				{"resource rotation", "POST", res + "/rotate", w.Manager.Token, res},
+			} {
+				const n = 12
+				urls := make(chan string, n)
+				gate := make(chan struct{})
+				done := make(chan struct{})
+				for i := 0; i < n; i++ {
+					go func() {
+						defer func() { done <- struct{}{} }()
+						<-gate
+						r := env.Do(c.method, c.route, c.token, nil)
+						var u struct {
+							URL string `json:"url"`
+						}
+						json.Unmarshal(r.Body, &u)
+						urls <- fmt.Sprintf("%d %s", r.Code, strings.TrimPrefix(u.URL, publicURL))
+					}()
+				}
+				close(gate)
+				for i := 0; i < n; i++ {
+					<-done
+				}
+				close(urls)
+				current := feedPath(t, env, "GET", c.current, c.token)
+				live := map[string]bool{}
+				for u := range urls {
+					code, path, _ := strings.Cut(u, " ")
+					if code != "200" {
+						t.Fatalf("%s: a request answered %s", c.name, u)
+					}
+					if env.Do("GET", path, "", nil).Code == 200 {
+						live[path] = true
+					}
+				}
+				if len(live) != 1 || !live[current] {
+					t.Fatalf("%s: %d of the URLs handed out work (%v); want only the current one, %s", c.name, len(live), live, current)
+				}
+			}
+		})
+	}
 }
