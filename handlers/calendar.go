@@ -97,11 +97,20 @@ func (s *server) host() string {
 // writeCalendar renders the events with validators that let polling
 // clients skip unchanged feeds: the ETag is the body's hash, and the
 // stamp is the latest change, so an unchanged feed is byte-identical.
-func (s *server) writeCalendar(c echo.Context, name string, events []icalendar.Event) error {
+// changed lists when the other things the feed's words come from last
+// changed (the reader's language, the resource's name): the stamp, and so
+// Last-Modified, must move with them too, or a client that polls with
+// If-Modified-Since would keep the old words.
+func (s *server) writeCalendar(c echo.Context, name string, events []icalendar.Event, changed ...time.Time) error {
 	var stamp time.Time
 	for _, ev := range events {
 		if ev.LastModified.After(stamp) {
 			stamp = ev.LastModified
+		}
+	}
+	for _, t := range changed {
+		if t.After(stamp) {
+			stamp = t
 		}
 	}
 	if stamp.IsZero() {
@@ -193,19 +202,20 @@ func (s *server) handleFeed(c echo.Context) error {
 		for i := range list {
 			events[i] = s.eventOf(&list[i], w, false)
 		}
-		return s.writeCalendar(c, w.MyBookings, events)
+		return s.writeCalendar(c, w.MyBookings, events, u.UpdatedAt)
 	}
 	r, err := s.db.Resource(ctx, *f.ResourceID)
 	if err != nil {
 		return models.Errorf(models.CodeNotFound, "There is nothing at this address.")
 	}
-	return s.resourceCalendar(c, r, true, "en")
+	return s.resourceCalendar(c, r, true, "en", time.Time{})
 }
 
 // resourceCalendar serves a resource's bookings as busy time (cancelled
 // ones as CANCELLED, so subscribed clients drop them), and
-// without names or notes when private.
-func (s *server) resourceCalendar(c echo.Context, r *models.Resource, private bool, lang string) error {
+// without names or notes when private. langChanged is when the reader's
+// language last changed (zero for the public feed).
+func (s *server) resourceCalendar(c echo.Context, r *models.Resource, private bool, lang string, langChanged time.Time) error {
 	list, err := s.db.FeedBookings(c.Request().Context(), 0, r.ID)
 	if err != nil {
 		return err
@@ -219,7 +229,7 @@ func (s *server) resourceCalendar(c echo.Context, r *models.Resource, private bo
 		}
 		events = append(events, ev)
 	}
-	return s.writeCalendar(c, fmt.Sprintf(w.BusyOf, r.Name), events)
+	return s.writeCalendar(c, fmt.Sprintf(w.BusyOf, r.Name), events, r.UpdatedAt, langChanged)
 }
 
 func (s *server) handleResourceCalendar(c echo.Context) error {
@@ -232,7 +242,7 @@ func (s *server) handleResourceCalendar(c echo.Context) error {
 		return err
 	}
 	me := actor(c)
-	return s.resourceCalendar(c, r, !me.Role.IsHost(), me.Language)
+	return s.resourceCalendar(c, r, !me.Role.IsHost(), me.Language, me.UpdatedAt)
 }
 
 func (s *server) handleBookingICS(c echo.Context) error {
@@ -246,5 +256,5 @@ func (s *server) handleBookingICS(c echo.Context) error {
 	}
 	w := wordsFor(actor(c).Language)
 	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="booking-%d.ics"`, b.ID))
-	return s.writeCalendar(c, b.ResourceName, []icalendar.Event{s.eventOf(b, w, false)})
+	return s.writeCalendar(c, b.ResourceName, []icalendar.Event{s.eventOf(b, w, false)}, actor(c).UpdatedAt)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Feed is a calendar subscription: a member's bookings (UserID set) or a
@@ -39,16 +40,26 @@ func (db *DB) installationKey(ctx context.Context) ([]byte, error) {
 	}
 	var val string
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		var rows []string
-		if err := tx.Table("settings").Where("name = ?", "feed_key").Pluck("value", &rows).Error; err != nil {
-			return err
-		}
-		if len(rows) > 0 {
-			val = rows[0]
+		read := func() error {
+			var rows []string
+			if err := tx.Table("settings").Where("name = ?", "feed_key").Pluck("value", &rows).Error; err != nil {
+				return err
+			}
+			if len(rows) > 0 {
+				val = rows[0]
+			}
 			return nil
 		}
-		val = RandomSecret(32)
-		return tx.Table("settings").Create(map[string]any{"name": "feed_key", "value": val}).Error
+		if err := read(); err != nil || val != "" {
+			return err
+		}
+		// Several requests (or servers) may create the key at once: the
+		// first insert wins, the others keep its key instead of failing.
+		if err := tx.Table("settings").Clauses(clause.OnConflict{DoNothing: true}).
+			Create(map[string]any{"name": "feed_key", "value": RandomSecret(32)}).Error; err != nil {
+			return err
+		}
+		return read()
 	})
 	if err != nil {
 		return nil, translate(err)
@@ -78,6 +89,19 @@ func (db *DB) FeedSecret(ctx context.Context, userID, resourceID int64, rotate b
 	}
 	var secret string
 	err = db.tx(ctx, func(tx *gorm.DB) error {
+		// Hold the owner's row lock (PostgreSQL; SQLite's immediate
+		// transaction holds the database) so that requests for the same
+		// feed run one after the other: otherwise two rotations, or two
+		// first requests, each leave a live secret behind, and a URL
+		// handed out by a rotation survives the next one.
+		if userID != 0 {
+			var ids []int64
+			if err := forUpdate(tx.Table("users").Where("id = ?", userID)).Pluck("id", &ids).Error; err != nil {
+				return err
+			}
+		} else if err := lockResource(tx, resourceID); err != nil {
+			return err
+		}
 		now := db.now()
 		if rotate {
 			if err := owner(tx.Model(&Feed{})).Where("revoked_at IS NULL").Update("revoked_at", now).Error; err != nil {
