@@ -371,6 +371,8 @@ export async function render(root, ctx) {
     if (err.code === 'conflict' && Array.isArray(conflicts)) {
       for (const c of conflicts) extra.push(t('book.conflictWith', { range: time.fmtRange(c.start, c.end, tz()) }));
     }
+    const next = err.details && err.details.next_start;
+    if (next) extra.push(t('book.nextStart', { when: time.fmtDateTime(Date.parse(next), tz()) }));
     showErrors(form, errBox, err, refusalParams(S.resource), extra);
     errBox.dataset.code = err.code || '';
   }
