@@ -23,6 +23,10 @@ func decode(c echo.Context, v any) error {
 	err := dec.Decode(v)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
+			// A body without a length may pass the limit after the object.
+			if tooLarge(extra) {
+				return echo.ErrStatusRequestEntityTooLarge
+			}
 			return models.Errorf(models.CodeBadRequest, "The body must hold one JSON object and nothing after it.")
 		}
 		return nil
@@ -30,11 +34,9 @@ func decode(c echo.Context, v any) error {
 	var (
 		syn *json.SyntaxError
 		typ *json.UnmarshalTypeError
-		he  *echo.HTTPError
-		mbe *http.MaxBytesError
 	)
 	switch {
-	case errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge, errors.As(err, &mbe):
+	case tooLarge(err):
 		return echo.ErrStatusRequestEntityTooLarge
 	case errors.Is(err, io.EOF):
 		return models.Errorf(models.CodeBadRequest, "A JSON body is required.")
@@ -49,6 +51,15 @@ func decode(c echo.Context, v any) error {
 			With("field", field)
 	}
 	return models.Errorf(models.CodeBadRequest, "The body could not be read as JSON.")
+}
+
+// tooLarge reports whether err comes from reading past the body limit.
+func tooLarge(err error) bool {
+	var (
+		he  *echo.HTTPError
+		mbe *http.MaxBytesError
+	)
+	return errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge || errors.As(err, &mbe)
 }
 
 func jsonType(goType string) string {
