@@ -20,7 +20,8 @@ import (
 // payload_too_large.
 func decode(c echo.Context, v any) error {
 	dec := json.NewDecoder(c.Request().Body)
-	err := dec.Decode(v)
+	var raw json.RawMessage
+	err := dec.Decode(&raw)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
 			// A body without a length may pass the limit after the object.
@@ -29,7 +30,14 @@ func decode(c echo.Context, v any) error {
 			}
 			return models.Errorf(models.CodeBadRequest, "The body must hold one JSON object and nothing after it.")
 		}
-		return nil
+		// encoding/json reads null into a struct as "no fields", which
+		// would make a null body an empty object.
+		if string(raw) == "null" {
+			return models.Errorf(models.CodeBadRequest, "The body must be a JSON object.")
+		}
+		if err = json.Unmarshal(raw, v); err == nil {
+			return nil
+		}
 	}
 	var (
 		syn *json.SyntaxError
