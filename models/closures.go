@@ -45,6 +45,8 @@ func (db *DB) CreateClosure(ctx context.Context, actor *User, resourceID int64, 
 		fe.Add("reason", "Say why: the members whose bookings are cancelled will read it.")
 	} else if utf8.RuneCountInString(reason) > 2000 {
 		fe.Add("reason", "A reason may have at most 2000 characters.")
+	} else if hasNUL(reason) {
+		fe.Add("reason", "A reason cannot contain a NUL character.")
 	}
 	if err := fe.Err(); err != nil {
 		return nil, nil, err
