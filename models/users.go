@@ -299,6 +299,11 @@ var DefaultLoginLimits = LoginLimits{Window: 15 * time.Minute, PerAccount: 5, Pe
 // (seconds). The counts live in the database so every server shares them.
 func (db *DB) Login(ctx context.Context, email, password, addr, kind string, lim LoginLimits) (string, *Session, error) {
 	email = normalizeEmail(email)
+	if len(email) > 254 || hasNUL(email) {
+		// No account has such an address, and PostgreSQL could neither
+		// look it up (NUL) nor keep it in a failure bucket (too long).
+		return "", nil, Errorf(CodeUnauthorized, "The email or the password is wrong.")
+	}
 	now := db.now()
 	since := now.Add(-lim.Window)
 	keys := []struct {
