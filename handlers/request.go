@@ -21,21 +21,31 @@ import (
 // payload_too_large.
 func decode(c echo.Context, v any) error {
 	dec := json.NewDecoder(c.Request().Body)
-	err := dec.Decode(v)
+	var raw json.RawMessage
+	err := dec.Decode(&raw)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
+			// A body without a length may pass the limit after the object.
+			if tooLarge(extra) {
+				return echo.ErrStatusRequestEntityTooLarge
+			}
 			return models.Errorf(models.CodeBadRequest, "The body must hold one JSON object and nothing after it.")
 		}
-		return nil
+		// encoding/json reads null into a struct as "no fields", which
+		// would make a null body an empty object.
+		if string(raw) == "null" {
+			return models.Errorf(models.CodeBadRequest, "The body must be a JSON object.")
+		}
+		if err = json.Unmarshal(raw, v); err == nil {
+			return nil
+		}
 	}
 	var (
 		syn *json.SyntaxError
 		typ *json.UnmarshalTypeError
-		he  *echo.HTTPError
-		mbe *http.MaxBytesError
 	)
 	switch {
-	case errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge, errors.As(err, &mbe):
+	case tooLarge(err):
 		return echo.ErrStatusRequestEntityTooLarge
 	case errors.Is(err, io.EOF):
 		return models.Errorf(models.CodeBadRequest, "A JSON body is required.")
@@ -69,6 +79,15 @@ func decodeOptional(c echo.Context, v any) error {
 		io.Closer
 	}{body, req.Body}
 	return decode(c, v)
+}
+
+// tooLarge reports whether err comes from reading past the body limit.
+func tooLarge(err error) bool {
+	var (
+		he  *echo.HTTPError
+		mbe *http.MaxBytesError
+	)
+	return errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge || errors.As(err, &mbe)
 }
 
 func jsonType(goType string) string {

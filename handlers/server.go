@@ -78,7 +78,8 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 		ReferrerPolicy:        "same-origin",
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
 	}))
-	e.Use(middleware.BodyLimit("1M"))
+	// "1M" would be 1 000 000 bytes in echo's notation: the contract says 1 MiB.
+	e.Use(middleware.BodyLimit("1MiB"))
 	s.routes(e)
 	return e
 }

@@ -85,6 +85,9 @@ func (db *DB) CreateBooking(ctx context.Context, actor *User, req BookingRequest
 	if utf8.RuneCountInString(req.Note) > 2000 {
 		return nil, Invalid("note", "A note may have at most 2000 characters.")
 	}
+	if hasNUL(req.Note) {
+		return nil, Invalid("note", "A note cannot contain a NUL character.")
+	}
 	if req.MemberID == 0 {
 		req.MemberID = actor.ID
 	}
@@ -300,6 +303,9 @@ func (db *DB) Decide(ctx context.Context, actor *User, id int64, move Transition
 	reason = strings.TrimSpace(reason)
 	if utf8.RuneCountInString(reason) > 2000 {
 		return nil, Invalid("reason", "A reason may have at most 2000 characters.")
+	}
+	if hasNUL(reason) {
+		return nil, Invalid("reason", "A reason cannot contain a NUL character.")
 	}
 	if move != Cancel && !actor.Role.IsHost() {
 		if _, err := db.Booking(ctx, actor, id); err != nil {

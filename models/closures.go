@@ -45,6 +45,8 @@ func (db *DB) CreateClosure(ctx context.Context, actor *User, resourceID int64, 
 		fe.Add("reason", "Say why: the members whose bookings are cancelled will read it.")
 	} else if utf8.RuneCountInString(reason) > 2000 {
 		fe.Add("reason", "A reason may have at most 2000 characters.")
+	} else if hasNUL(reason) {
+		fe.Add("reason", "A reason cannot contain a NUL character.")
 	}
 	if err := fe.Err(); err != nil {
 		return nil, nil, err
@@ -73,7 +75,7 @@ func (db *DB) CreateClosure(ctx context.Context, actor *User, resourceID int64, 
 			return nil
 		}
 		if err := tx.Table("bookings").Where("id IN ?", ids).Updates(map[string]any{
-			"status": StatusCancelled, "reason": "Closed: " + reason, "cancelled_by": actor.ID,
+			"status": StatusCancelled, "reason": closedReason(reason), "cancelled_by": actor.ID,
 			"cancelled_at": now, "updated_at": now, "sequence": gorm.Expr("sequence + 1"),
 		}).Error; err != nil {
 			return err
@@ -84,6 +86,13 @@ func (db *DB) CreateClosure(ctx context.Context, actor *User, resourceID int64, 
 		return nil, nil, translate(err)
 	}
 	return c, cancelled, nil
+}
+
+// closedReason is the reason a closure gives the bookings it cancels, cut
+// to the 2000 characters a booking's reason holds.
+func closedReason(reason string) string {
+	r := []rune("Closed: " + reason)
+	return string(r[:min(len(r), 2000)])
 }
 
 // ListClosures returns a resource's closures that end after from (all

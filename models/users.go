@@ -76,8 +76,14 @@ func checkName(fe FieldErrors, field, name string) {
 		fe.Add(field, "A name is required.")
 	} else if utf8.RuneCountInString(name) > 200 {
 		fe.Add(field, "A name may have at most 200 characters.")
+	} else if hasNUL(name) {
+		fe.Add(field, "A name cannot contain a NUL character.")
 	}
 }
+
+// hasNUL reports whether s holds a NUL character, which PostgreSQL cannot
+// store in a text column: refusing it here keeps both databases alike.
+func hasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
 
 // CreateUser stores a new account by actor. A manager may create members
 // only (forbidden otherwise); an email already used is a conflict.
@@ -322,6 +328,11 @@ var DefaultLoginLimits = LoginLimits{Window: 15 * time.Minute, PerAccount: 5, Pe
 // (seconds). The counts live in the database so every server shares them.
 func (db *DB) Login(ctx context.Context, email, password, addr, kind string, lim LoginLimits) (string, *Session, error) {
 	email = normalizeEmail(email)
+	if len(email) > 254 || hasNUL(email) {
+		// No account has such an address, and PostgreSQL could neither
+		// look it up (NUL) nor keep it in a failure bucket (too long).
+		return "", nil, Errorf(CodeUnauthorized, "The email or the password is wrong.")
+	}
 	now := db.now()
 	since := now.Add(-lim.Window)
 	keys := []struct {

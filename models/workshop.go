@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"path"
 	"strings"
 	"time"
 
@@ -105,7 +106,10 @@ func (s *Site) validate() error {
 	if s.Timezone == "" {
 		s.Timezone = "Europe/Brussels"
 	}
-	if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "Local" {
+	// LoadLocation opens files: it also takes "Europe//Brussels" or
+	// "Europe/./Brussels", which are not names and may outgrow the column.
+	if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "Local" ||
+		path.Clean(s.Timezone) != s.Timezone || len(s.Timezone) > 64 {
 		fe.Add("timezone", "The time zone must be an IANA name such as Europe/Brussels.")
 	}
 	checkArea(fe, "floor_area_m2", s.FloorAreaM2)

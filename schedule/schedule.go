@@ -54,17 +54,25 @@ type Window struct {
 
 // ParseClock reads "HH:MM" into minutes since midnight; "24:00" is allowed.
 func ParseClock(s string) (int, error) {
-	var h, m int
-	if len(s) != 5 || s[2] != ':' {
+	digit := func(i int) int { return int(s[i] - '0') }
+	// Four digits exactly: Sscanf's %d would also take "+1:00" or " 8:00".
+	if len(s) != 5 || s[2] != ':' || !isDigits(s[:2]) || !isDigits(s[3:]) {
 		return 0, fmt.Errorf("%q is not a time of day in the form HH:MM", s)
 	}
-	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil {
-		return 0, fmt.Errorf("%q is not a time of day in the form HH:MM", s)
-	}
-	if h < 0 || m < 0 || m > 59 || h > 24 || (h == 24 && m != 0) {
+	h, m := digit(0)*10+digit(1), digit(3)*10+digit(4)
+	if m > 59 || h > 24 || (h == 24 && m != 0) {
 		return 0, fmt.Errorf("%q is not a time of day between 00:00 and 24:00", s)
 	}
 	return h*60 + m, nil
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // FormatClock writes minutes since midnight as "HH:MM".
