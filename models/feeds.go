@@ -146,15 +146,35 @@ func (db *DB) FeedBySecret(ctx context.Context, secret string) (*Feed, error) {
 }
 
 // FeedBookings returns the bookings of a member, or of a resource, that
-// end after now minus FeedWindow, in every status, by start.
+// end after now minus FeedWindow, in every status, by start, with the
+// fields a feed shows. Feeds are polled often and can be long, so the rows
+// are scanned by hand rather than through gorm's reflection.
 func (db *DB) FeedBookings(ctx context.Context, userID, resourceID int64) ([]Booking, error) {
 	since := db.now().Add(-FeedWindow)
-	q := bookingRows(db.r(ctx)).Where("bookings.end_at > ? AND bookings.start_at >= ?", since, since.Add(-MaxBookingMinutes*time.Minute))
+	q := bookingRows(db.r(ctx)).
+		Select("bookings.id, bookings.resource_id, bookings.member_id, bookings.start_at, bookings.end_at, " +
+			"bookings.quantity, bookings.status, bookings.note, bookings.reason, bookings.sequence, " +
+			"bookings.created_at, bookings.updated_at, resources.name, users.name, zones.name, sites.name, sites.timezone").
+		Where("bookings.end_at > ? AND bookings.start_at >= ?", since, since.Add(-MaxBookingMinutes*time.Minute))
 	if userID != 0 {
 		q = q.Where("bookings.member_id = ?", userID)
 	} else {
 		q = q.Where("bookings.resource_id = ?", resourceID)
 	}
+	rows, err := q.Order("bookings.start_at, bookings.id").Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
 	list := []Booking{}
-	return list, translate(q.Order("bookings.start_at, bookings.id").Find(&list).Error)
+	for rows.Next() {
+		var b Booking
+		if err := rows.Scan(&b.ID, &b.ResourceID, &b.MemberID, &b.StartAt, &b.EndAt, &b.Quantity, &b.Status,
+			&b.Note, &b.Reason, &b.Sequence, &b.CreatedAt, &b.UpdatedAt, &b.ResourceName, &b.MemberName,
+			&b.ZoneName, &b.SiteName, &b.Timezone); err != nil {
+			return nil, translate(err)
+		}
+		list = append(list, b)
+	}
+	return list, translate(rows.Err())
 }
