@@ -49,7 +49,6 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 			Logger:         logger.Discard,
 			NowFunc:        func() time.Time { return db.now() },
 			TranslateError: true,
-			PrepareStmt:    true,
 		}
 	}
 	var err error
