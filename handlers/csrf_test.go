@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -368,5 +369,54 @@ func TestSuccessfulLoginsNotThrottled(t *testing.T) {
 		if r := loginFrom(env, "198.51.100.7", "/api/v1/auth/login", m.Email, apitest.Password); r.Code != 200 {
 			t.Fatalf("round %d: a good login after %d failures: want 200, got %s", round, models.DefaultLoginLimits.PerAccount-1, r)
 		}
+	}
+}
+
+// loginBurst sends n sign-ins at once and counts the statuses.
+func loginBurst(n int, send func(i int) *apitest.Response) map[int]int {
+	var (
+		mu    sync.Mutex
+		codes = map[int]int{}
+		wg    sync.WaitGroup
+		gate  = make(chan struct{})
+	)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			r := send(i)
+			mu.Lock()
+			codes[r.Code]++
+			mu.Unlock()
+		}()
+	}
+	close(gate)
+	wg.Wait()
+	return codes
+}
+
+// TestLoginBurst: guesses sent all at once get no more password checks
+// than guesses sent one after the other: of a burst, at most the limit are
+// answered 401 and the rest 429.
+func TestLoginBurst(t *testing.T) {
+	env := apitest.New(t)
+	m := env.NewUser(models.RoleMember, "Mina Member")
+	lim := models.DefaultLoginLimits
+
+	codes := loginBurst(40, func(i int) *apitest.Response {
+		return loginFrom(env, fmt.Sprintf("198.51.100.%d", i+1), "/api/v1/auth/login", m.Email, "not the password")
+	})
+	t.Logf("40 guesses at one account: %v", codes)
+	if codes[401] > lim.PerAccount || codes[401]+codes[429] != 40 {
+		t.Fatalf("40 guesses at one account at once: want at most %d 401 and the rest 429, got %v", lim.PerAccount, codes)
+	}
+
+	codes = loginBurst(2*lim.PerAddress, func(i int) *apitest.Response {
+		return loginFrom(env, "203.0.113.9", "/api/v1/auth/login", fmt.Sprintf("guess.%d@atelier.test", i), "not the password")
+	})
+	t.Logf("%d guesses from one address: %v", 2*lim.PerAddress, codes)
+	if codes[401] > lim.PerAddress || codes[401]+codes[429] != 2*lim.PerAddress {
+		t.Fatalf("%d guesses from one address at once: want at most %d 401 and the rest 429, got %v", 2*lim.PerAddress, lim.PerAddress, codes)
 	}
 }
