@@ -420,3 +420,28 @@ func TestLoginBurst(t *testing.T) {
 		t.Fatalf("%d guesses from one address at once: want at most %d 401 and the rest 429, got %v", 2*lim.PerAddress, lim.PerAddress, codes)
 	}
 }
+
+// TestSessionSignInNeedsJSON: a page on another site can post a form whose
+// text/plain body reads as JSON, and so sign the visitor's browser in to the
+// attacker's account (login CSRF). A session is opened only for a request
+// that declares JSON, which no cross-site form can send without a CORS
+// preflight that Atelier never grants.
+func TestSessionSignInNeedsJSON(t *testing.T) {
+	env := apitest.New(t)
+	m := env.NewUser(models.RoleMember, "Mina Member")
+	body := fmt.Sprintf(`{"email":%q,"password":%q,"x":"="}`, m.Email, apitest.Password)
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
+		req := apitest.Request("POST", "/api/v1/auth/session", "", body)
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Origin", "https://elsewhere.example")
+		r := env.Serve(req)
+		if r.Code != 400 || r.ErrorCode() != "bad_request" || len(r.Header.Values("Set-Cookie")) != 0 {
+			t.Fatalf("Content-Type %q: want 400 bad_request and no cookie, got %s %v", ct, r, r.Header.Values("Set-Cookie"))
+		}
+	}
+	req := apitest.Request("POST", "/api/v1/auth/session", "", body)
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	if r := env.Serve(req); r.Code != 200 {
+		t.Fatalf("application/json; charset=utf-8: want 200, got %s", r)
+	}
+}
