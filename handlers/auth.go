@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"crypto/subtle"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -118,8 +119,14 @@ type sessionResponse struct {
 
 // handleSession opens a browser session: an HttpOnly, SameSite=Strict
 // cookie that scripts on the page cannot read, plus the CSRF token the
-// page sends back on every change.
+// page sends back on every change. The body must be declared JSON: a form
+// on another site can post a text/plain body that reads as JSON and would
+// sign the visitor in to the sender's account, but it cannot declare JSON
+// without a CORS preflight, which Atelier never grants.
 func (s *server) handleSession(c echo.Context) error {
+	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil || mt != echo.MIMEApplicationJSON {
+		return models.Errorf(models.CodeBadRequest, "Send the sign-in as application/json.")
+	}
 	secret, sess, err := s.login(c, models.TokenSession)
 	if err != nil {
 		return err

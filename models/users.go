@@ -334,22 +334,32 @@ func (db *DB) Login(ctx context.Context, email, password, addr, kind string, lim
 		return "", nil, Errorf(CodeUnauthorized, "The email or the password is wrong.")
 	}
 	now := db.now()
-	since := now.Add(-lim.Window)
-	keys := []struct {
-		key string
-		max int
-	}{{"account:" + email, lim.PerAccount}, {"address:" + addr, lim.PerAddress}}
-	for _, k := range keys {
-		var fails []time.Time
-		if err := db.r(ctx).Model(&loginFailure{}).Where("bucket = ? AND at > ?", k.key, since).
-			Order("at").Limit(k.max).Pluck("at", &fails).Error; err != nil {
-			return "", nil, translate(err)
+	buckets := []loginBucket{{"account:" + email, lim.PerAccount}, {"address:" + addr, lim.PerAddress}}
+	// A flood of refused attempts costs reads only.
+	if err := db.loginLimited(ctx, buckets, now, lim.Window, 0); err != nil {
+		return "", nil, err
+	}
+	// The attempt is recorded as a failure before its password is checked,
+	// and the buckets are counted once that record is committed: of
+	// guesses sent all at once, the last to count sees every other one, so
+	// no more than the limit get a password check. Counting first and
+	// recording after the check let a burst through whole. A success
+	// takes its record back.
+	claim := []loginFailure{{Bucket: buckets[0].key, At: now}, {Bucket: buckets[1].key, At: now}}
+	if err := db.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("at < ?", now.Add(-24*time.Hour)).Delete(&loginFailure{}).Error; err != nil {
+			return err
 		}
-		if k.max > 0 && len(fails) >= k.max {
-			retry := int(fails[0].Add(lim.Window).Sub(now).Seconds()) + 1
-			return "", nil, Errorf(CodeRateLimited, "Too many failed sign-ins. Try again in %d minutes.", (retry+59)/60).
-				With("retry_after", retry)
+		return tx.Create(&claim).Error
+	}); err != nil {
+		return "", nil, translate(err)
+	}
+	claimIDs := []int64{claim[0].ID, claim[1].ID}
+	if err := db.loginLimited(ctx, buckets, now, lim.Window, 1); err != nil {
+		if rerr := db.tx(ctx, func(tx *gorm.DB) error { return tx.Delete(&loginFailure{}, claimIDs).Error }); rerr != nil {
+			return "", nil, translate(rerr)
 		}
+		return "", nil, err
 	}
 	var u User
 	err := db.r(ctx).Where("email = ?", email).First(&u).Error
@@ -362,13 +372,6 @@ func (db *DB) Login(ctx context.Context, email, password, addr, kind string, lim
 		hash = dummyHash()
 	}
 	if !CheckPassword(hash, password) || !found || !u.Active {
-		err := db.tx(ctx, func(tx *gorm.DB) error {
-			tx.Where("at < ?", now.Add(-24*time.Hour)).Delete(&loginFailure{})
-			return tx.Create([]loginFailure{{Bucket: keys[0].key, At: now}, {Bucket: keys[1].key, At: now}}).Error
-		})
-		if err != nil {
-			return "", nil, translate(err)
-		}
 		return "", nil, Errorf(CodeUnauthorized, "The email or the password is wrong.")
 	}
 	secret := RandomSecret(32)
@@ -380,12 +383,40 @@ func (db *DB) Login(ctx context.Context, email, password, addr, kind string, lim
 		if err := tx.Create(&t).Error; err != nil {
 			return err
 		}
-		return tx.Where("bucket = ?", keys[0].key).Delete(&loginFailure{}).Error
+		return tx.Where("id IN ? OR bucket = ?", claimIDs, buckets[0].key).Delete(&loginFailure{}).Error
 	})
 	if err != nil {
 		return "", nil, translate(err)
 	}
 	return secret, &Session{User: &u, TokenID: t.ID, Kind: kind, CSRF: t.CSRF}, nil
+}
+
+// loginBucket counts failed sign-ins of one account or one address.
+type loginBucket struct {
+	key string
+	max int // 0: no limit
+}
+
+// loginLimited returns a rate_limited *Error when a bucket holds, besides
+// the caller's own records (own of them), its limit of failures in the
+// window.
+func (db *DB) loginLimited(ctx context.Context, buckets []loginBucket, now time.Time, window time.Duration, own int) error {
+	for _, b := range buckets {
+		if b.max <= 0 {
+			continue
+		}
+		var fails []time.Time
+		if err := db.r(ctx).Model(&loginFailure{}).Where("bucket = ? AND at > ?", b.key, now.Add(-window)).
+			Order("at").Limit(b.max+own).Pluck("at", &fails).Error; err != nil {
+			return translate(err)
+		}
+		if len(fails) >= b.max+own {
+			retry := int(fails[0].Add(window).Sub(now).Seconds()) + 1
+			return Errorf(CodeRateLimited, "Too many failed sign-ins. Try again in %d minutes.", (retry+59)/60).
+				With("retry_after", retry)
+		}
+	}
+	return nil
 }
 
 type loginFailure struct {
