@@ -97,6 +97,9 @@ func (s *server) handlePatchMember(c echo.Context) error {
 	if err := decode(c, &req); err != nil {
 		return err
 	}
+	if req.Password != nil && id == actor(c).ID {
+		return models.Invalid("password", "Change your own password on your account (PATCH /api/v1/me), with your current password.")
+	}
 	p := models.UserPatch{Name: req.Name, Language: req.Language, Password: req.Password, Active: req.Active}
 	if req.Role != nil {
 		r := models.Role(*req.Role)

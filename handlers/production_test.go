@@ -174,3 +174,23 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestLastAdminStays: the only admin cannot demote or deactivate
+// themselves, and a host changes their own password only with the current
+// one.
+func TestLastAdminStays(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.NewUser(models.RoleAdmin, "Only Admin")
+	path := fmt.Sprintf("/api/v1/members/%d", admin.ID)
+	for _, body := range []map[string]any{{"role": "manager"}, {"active": false}} {
+		if r := env.Do("PATCH", path, admin.Token, body); r.Code != 409 || r.ErrorCode() != "conflict" {
+			t.Fatalf("the last admin %v: want 409 conflict, got %s", body, r)
+		}
+	}
+	if r := env.Do("PATCH", path, admin.Token, map[string]any{"password": "a brand new passphrase"}); r.Code != 422 {
+		t.Fatalf("own password through /members: want 422, got %s", r)
+	}
+	env.Must(200, "GET", "/api/v1/me", admin.Token, nil)
+	second := env.NewUser(models.RoleAdmin, "Second Admin")
+	env.Must(200, "PATCH", path, second.Token, map[string]any{"role": "manager"})
+}

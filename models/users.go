@@ -248,7 +248,21 @@ func (db *DB) UpdateUser(ctx context.Context, actor *User, id int64, p UserPatch
 		u.PasswordChangedAt = now
 		signOut = true
 	}
+	demoted := (p.Role != nil && *p.Role != RoleAdmin) || (p.Active != nil && !*p.Active)
 	err = db.tx(ctx, func(tx *gorm.DB) error {
+		if demoted {
+			var admins int64
+			if err := tx.Model(&User{}).Where("role = ? AND active AND id <> ?", RoleAdmin, u.ID).Count(&admins).Error; err != nil {
+				return err
+			}
+			var was User
+			if err := tx.Select("role", "active").First(&was, u.ID).Error; err != nil {
+				return err
+			}
+			if was.Role == RoleAdmin && was.Active && admins == 0 {
+				return Errorf(CodeConflict, "This is the last active admin: make another admin first.")
+			}
+		}
 		if err := tx.Model(u).Select("name", "language", "role", "active", "password_hash", "password_changed_at", "updated_at").Updates(u).Error; err != nil {
 			return err
 		}
