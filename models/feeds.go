@@ -152,8 +152,8 @@ func (db *DB) FeedBySecret(ctx context.Context, secret string) (*Feed, error) {
 func (db *DB) FeedBookings(ctx context.Context, userID, resourceID int64) ([]Booking, error) {
 	since := db.now().Add(-FeedWindow)
 	q := bookingRows(db.r(ctx)).
-		Select("bookings.id, bookings.resource_id, bookings.member_id, bookings.start_at, bookings.end_at, " +
-			"bookings.quantity, bookings.status, bookings.note, bookings.reason, bookings.sequence, " +
+		Select("bookings.id, bookings.resource_id, bookings.member_id, bookings.start_at, bookings.end_at, "+
+			"bookings.quantity, bookings.status, bookings.note, bookings.reason, bookings.sequence, "+
 			"bookings.created_at, bookings.updated_at, resources.name, users.name, zones.name, sites.name, sites.timezone").
 		Where("bookings.end_at > ? AND bookings.start_at >= ?", since, since.Add(-MaxBookingMinutes*time.Minute))
 	if userID != 0 {
