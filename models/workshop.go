@@ -429,23 +429,29 @@ func resources(q *gorm.DB) *gorm.DB {
 		Joins("JOIN sites ON sites.id = zones.site_id")
 }
 
+// placeResource checks r against the rules and its zone (a zone_id that
+// does not exist is a validation *Error) and fills in its site.
+func placeResource(tx *gorm.DB, r *Resource) error {
+	zone, err := first[Zone](tx, r.ZoneID, "Zone")
+	if err != nil {
+		if ErrorCode(err) == CodeNotFound {
+			return Invalid("zone_id", "No zone has this id.")
+		}
+		return err
+	}
+	if err := r.validate(zone); err != nil {
+		return err
+	}
+	r.SiteID = zone.SiteID
+	return tx.Table("sites").Where("id = ?", zone.SiteID).Select("timezone").Scan(&r.Timezone).Error
+}
+
 // CreateResource stores a new resource. A zone_id that does not exist is a
 // validation *Error.
 func (db *DB) CreateResource(ctx context.Context, r *Resource) error {
 	r.defaults()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		zone, err := first[Zone](tx, r.ZoneID, "Zone")
-		if err != nil {
-			if ErrorCode(err) == CodeNotFound {
-				return Invalid("zone_id", "No zone has this id.")
-			}
-			return err
-		}
-		if err := r.validate(zone); err != nil {
-			return err
-		}
-		r.SiteID = zone.SiteID
-		if err := tx.Table("sites").Where("id = ?", zone.SiteID).Select("timezone").Scan(&r.Timezone).Error; err != nil {
+		if err := placeResource(tx, r); err != nil {
 			return err
 		}
 		return tx.Create(r).Error
@@ -516,18 +522,7 @@ func (db *DB) UpdateResource(ctx context.Context, id int64, p ResourcePatch) (*R
 		setIf(&r.BufferMinutes, p.BufferMinutes)
 		setIf(&r.MaxHoursPerWeek, p.MaxHoursPerWeek)
 		setIf(&r.MaxAdvanceDays, p.MaxAdvanceDays)
-		zone, err := first[Zone](tx, r.ZoneID, "Zone")
-		if err != nil {
-			if ErrorCode(err) == CodeNotFound {
-				return Invalid("zone_id", "No zone has this id.")
-			}
-			return err
-		}
-		if err := r.validate(zone); err != nil {
-			return err
-		}
-		r.SiteID = zone.SiteID
-		if err := tx.Table("sites").Where("id = ?", zone.SiteID).Select("timezone").Scan(&r.Timezone).Error; err != nil {
+		if err := placeResource(tx, r); err != nil {
 			return err
 		}
 		r.UpdatedAt = db.now()
