@@ -102,6 +102,15 @@ func (s *server) host() string {
 // Last-Modified, must move with them too, or a client that polls with
 // If-Modified-Since would keep the old words.
 func (s *server) writeCalendar(c echo.Context, name string, events []icalendar.Event, changed ...time.Time) error {
+	f, err := renderCalendar(name, events, changed...)
+	if err != nil {
+		return err
+	}
+	return serveCalendar(c, f)
+}
+
+// renderCalendar writes the events and computes the validators.
+func renderCalendar(name string, events []icalendar.Event, changed ...time.Time) (*renderedFeed, error) {
 	var stamp time.Time
 	for _, ev := range events {
 		if ev.LastModified.After(stamp) {
@@ -117,11 +126,18 @@ func (s *server) writeCalendar(c echo.Context, name string, events []icalendar.E
 		stamp = time.Unix(0, 0).UTC()
 	}
 	var buf bytes.Buffer
+	buf.Grow(600 * (len(events) + 1))
 	if err := icalendar.Write(&buf, icalendar.Calendar{Name: name, Events: events, Stamp: stamp}); err != nil {
-		return err
+		return nil, err
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	return &renderedFeed{body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:16]) + `"`, stamp: stamp}, nil
+}
+
+// serveCalendar answers with a rendered feed, or 304 to a client that
+// holds it already.
+func serveCalendar(c echo.Context, f *renderedFeed) error {
+	etag, stamp := f.etag, f.stamp
 	h := c.Response().Header()
 	h.Set("ETag", etag)
 	h.Set("Last-Modified", stamp.UTC().Format(http.TimeFormat))
@@ -135,7 +151,22 @@ func (s *server) writeCalendar(c echo.Context, name string, events []icalendar.E
 	} else if since, err := http.ParseTime(c.Request().Header.Get("If-Modified-Since")); err == nil && !stamp.Truncate(time.Second).After(since) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	return c.Blob(http.StatusOK, "text/calendar; charset=utf-8", buf.Bytes())
+	return c.Blob(http.StatusOK, "text/calendar; charset=utf-8", f.body)
+}
+
+// cachedCalendar serves the feed under key from the cache when its
+// version is unchanged, and renders it with build otherwise.
+func (s *server) cachedCalendar(c echo.Context, key, version string, build func() (*renderedFeed, error)) error {
+	if f, ok := s.feeds.get(key, version); ok {
+		return serveCalendar(c, f)
+	}
+	f, err := build()
+	if err != nil {
+		return err
+	}
+	f.version = version
+	s.feeds.put(key, f)
+	return serveCalendar(c, f)
 }
 
 type calendarURL struct {
@@ -193,16 +224,24 @@ func (s *server) handleFeed(c echo.Context) error {
 		if err != nil || !u.Active {
 			return models.Errorf(models.CodeNotFound, "There is nothing at this address.")
 		}
-		list, err := s.db.FeedBookings(ctx, u.ID, 0)
+		version, named, err := s.db.FeedVersion(ctx, u.ID, 0)
 		if err != nil {
 			return err
 		}
-		w := wordsFor(u.Language)
-		events := make([]icalendar.Event, len(list))
-		for i := range list {
-			events[i] = s.eventOf(&list[i], w, false)
-		}
-		return s.writeCalendar(c, w.MyBookings, events, u.UpdatedAt)
+		version += fmt.Sprintf("|%s|%d", u.Language, u.UpdatedAt.UnixNano())
+		return s.cachedCalendar(c, fmt.Sprintf("member:%d", u.ID), version, func() (*renderedFeed, error) {
+			list, err := s.db.FeedBookings(ctx, u.ID, 0)
+			if err != nil {
+				return nil, err
+			}
+			w := wordsFor(u.Language)
+			events := make([]icalendar.Event, len(list))
+			for i := range list {
+				events[i] = s.eventOf(&list[i], w, false)
+			}
+			// named: a zone or a site renamed changes the text too.
+			return renderCalendar(w.MyBookings, events, u.UpdatedAt, named)
+		})
 	}
 	r, err := s.db.Resource(ctx, *f.ResourceID)
 	if err != nil {
@@ -216,20 +255,29 @@ func (s *server) handleFeed(c echo.Context) error {
 // without names or notes when private. langChanged is when the reader's
 // language last changed (zero for the public feed).
 func (s *server) resourceCalendar(c echo.Context, r *models.Resource, private bool, lang string, langChanged time.Time) error {
-	list, err := s.db.FeedBookings(c.Request().Context(), 0, r.ID)
+	ctx := c.Request().Context()
+	version, named, err := s.db.FeedVersion(ctx, 0, r.ID)
 	if err != nil {
 		return err
 	}
-	w := wordsFor(lang)
-	events := make([]icalendar.Event, 0, len(list))
-	for i := range list {
-		ev := s.eventOf(&list[i], w, private)
-		if !private {
-			ev.Summary += " (" + list[i].MemberName + ")"
+	version += fmt.Sprintf("|%d|%d", r.UpdatedAt.UnixNano(), langChanged.UnixNano())
+	key := fmt.Sprintf("resource:%d:%t:%s", r.ID, private, lang)
+	return s.cachedCalendar(c, key, version, func() (*renderedFeed, error) {
+		list, err := s.db.FeedBookings(ctx, 0, r.ID)
+		if err != nil {
+			return nil, err
 		}
-		events = append(events, ev)
-	}
-	return s.writeCalendar(c, fmt.Sprintf(w.BusyOf, r.Name), events, r.UpdatedAt, langChanged)
+		w := wordsFor(lang)
+		events := make([]icalendar.Event, 0, len(list))
+		for i := range list {
+			ev := s.eventOf(&list[i], w, private)
+			if !private {
+				ev.Summary += " (" + list[i].MemberName + ")"
+			}
+			events = append(events, ev)
+		}
+		return renderCalendar(fmt.Sprintf(w.BusyOf, r.Name), events, r.UpdatedAt, langChanged, named)
+	})
 }
 
 func (s *server) handleResourceCalendar(c echo.Context) error {

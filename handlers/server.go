@@ -27,6 +27,9 @@ type Config struct {
 	// TrustProxy takes the client address from X-Forwarded-For when the
 	// request comes from a loopback or private address (a reverse proxy).
 	TrustProxy bool
+	// FeedCacheSize is how many rendered feeds a server keeps (default 64;
+	// -1 renders every request, as the benchmarks compare).
+	FeedCacheSize int
 	// Static is the frontend, served at /.
 	Static fs.FS
 	Logger *slog.Logger
@@ -37,6 +40,7 @@ type server struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics *metrics
+	feeds   *feedCache
 }
 
 // New returns the HTTP handler of Atelier over db.
@@ -47,7 +51,7 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 	if cfg.LoginLimits == (models.LoginLimits{}) {
 		cfg.LoginLimits = models.DefaultLoginLimits
 	}
-	s := &server{db: db, cfg: cfg, log: cfg.Logger, metrics: newMetrics(db)}
+	s := &server{db: db, cfg: cfg, log: cfg.Logger, metrics: newMetrics(db), feeds: newFeedCache(cfg.FeedCacheSize)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

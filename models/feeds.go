@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -177,4 +179,44 @@ func (db *DB) FeedBookings(ctx context.Context, userID, resourceID int64) ([]Boo
 		list = append(list, b)
 	}
 	return list, translate(rows.Err())
+}
+
+// FeedVersion fingerprints everything a feed's text comes from: how many
+// bookings are in its window and when any of them, or the resources,
+// zones, sites and members they name, last changed. Two equal versions
+// render the same feed, so a server may keep the rendered text. It also
+// returns the latest of those changes, for Last-Modified.
+func (db *DB) FeedVersion(ctx context.Context, userID, resourceID int64) (string, time.Time, error) {
+	since := db.now().Add(-FeedWindow)
+	q := bookingRows(db.r(ctx)).
+		Select("COUNT(*), MAX(bookings.updated_at), MAX(resources.updated_at), MAX(zones.updated_at), MAX(sites.updated_at), MAX(users.updated_at)").
+		Where("bookings.end_at > ? AND bookings.start_at >= ?", since, since.Add(-MaxBookingMinutes*time.Minute))
+	if userID != 0 {
+		q = q.Where("bookings.member_id = ?", userID)
+	} else {
+		q = q.Where("bookings.resource_id = ?", resourceID)
+	}
+	var (
+		n      int64
+		latest [5]sql.NullString
+	)
+	if err := q.Row().Scan(&n, &latest[0], &latest[1], &latest[2], &latest[3], &latest[4]); err != nil {
+		return "", time.Time{}, translate(err)
+	}
+	v := fmt.Sprint(n)
+	var last time.Time
+	for _, l := range latest {
+		v += "|" + l.String
+		// MAX() loses the column's type: SQLite answers its stored text,
+		// PostgreSQL a timestamp that database/sql writes as RFC 3339.
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00"} {
+			if t, err := time.Parse(layout, l.String); err == nil {
+				if t.After(last) {
+					last = t
+				}
+				break
+			}
+		}
+	}
+	return v, last, nil
 }
