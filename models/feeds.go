@@ -2,12 +2,12 @@ package models
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
