@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"atelier/handlers"
@@ -171,8 +172,8 @@ type sample struct {
 	elapsed     time.Duration
 	lat         []time.Duration
 	bytes       int64
+	cpu         time.Duration // of the whole process: server and clients
 	mem         memPeak
-	note        string
 }
 
 func (s *sample) rate() float64 {
@@ -199,6 +200,7 @@ func (s *sample) merge(o *sample) {
 	s.elapsed += o.elapsed
 	s.lat = append(s.lat, o.lat...)
 	s.bytes += o.bytes
+	s.cpu += o.cpu
 	s.mem = s.mem.max(o.mem)
 	slices.Sort(s.lat)
 }
@@ -221,6 +223,7 @@ func drive(ctx context.Context, clients int, d time.Duration, max int, fn op) *s
 	done := make(chan struct{})
 	go sampleMemory(done, stopMem)
 	deadline := time.Now().Add(d)
+	cpu0 := cpuTime()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for c := range clients {
@@ -243,7 +246,7 @@ func drive(ctx context.Context, clients int, d time.Duration, max int, fn op) *s
 		})
 	}
 	wg.Wait()
-	s := &sample{clients: clients, elapsed: time.Since(start)}
+	s := &sample{clients: clients, elapsed: time.Since(start), cpu: cpuTime() - cpu0}
 	close(done)
 	s.mem = <-stopMem
 	for c := range clients {
@@ -257,6 +260,23 @@ func drive(ctx context.Context, clients int, d time.Duration, max int, fn op) *s
 	s.n = len(s.lat)
 	slices.Sort(s.lat)
 	return s
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cpuPerRequest is the process's CPU time per request.
+func (s *sample) cpuPerRequest() time.Duration {
+	if s.n == 0 {
+		return 0
+	}
+	return s.cpu / time.Duration(s.n)
 }
 
 // memPeak is the largest memory the process showed during a workload.

@@ -25,8 +25,8 @@ func measure(ctx context.Context, cfg config, w *world, srv *server, rep *report
 		defer plain[c].close()
 	}
 	progress := func(s *sample) {
-		fmt.Fprintf(out, "  %-34s %8d requests %6d errors %9.0f/s  p50 %7.2f ms  p99 %7.2f ms\n",
-			s.name, s.n, s.errs, s.rate(), ms(s.quantile(0.5)), ms(s.quantile(0.99)))
+		fmt.Fprintf(out, "  %-40s %7d requests %5d errors %8.0f/s  p50 %7.2f ms  p99 %7.2f ms  CPU %.3f ms/req\n",
+			s.name, s.n, s.errs, s.rate(), ms(s.quantile(0.5)), ms(s.quantile(0.99)), float64(s.cpuPerRequest().Microseconds())/1000)
 		if s.firstErr != "" {
 			fmt.Fprintf(out, "    first error: %s\n", s.firstErr)
 		}

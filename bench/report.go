@@ -28,7 +28,7 @@ func (r *report) print(out io.Writer) {
 	fmt.Fprintf(out, "\nresults on %s (%d clients, %s per workload; ratios are to the limit measured in this run)\n",
 		r.dialect, r.cfg.Clients, r.cfg.Duration)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\tclients\trequests\terrors\treq/s\tp50 ms\tp99 ms\tlimit\tratio\t")
+	fmt.Fprintln(tw, "workload\tclients\trequests\terrors\treq/s\tp50 ms\tp99 ms\tCPU ms/req\tlimit\tratio\t")
 	row := func(s *sample, limit *sample) {
 		if s == nil {
 			return
@@ -37,8 +37,8 @@ func (r *report) print(out io.Writer) {
 		if limit != nil && limit.rate() > 0 && s != limit {
 			ratio = fmt.Sprintf("%.2f", s.rate()/limit.rate())
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.0f\t%.2f\t%.2f\t%s\t%s\t\n", s.name, s.clients, s.n, s.errs, s.rate(),
-			ms(s.quantile(0.5)), ms(s.quantile(0.99)), s.limit, ratio)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.3f\t%s\t%s\t\n", s.name, s.clients, s.n, s.errs, s.rate(),
+			ms(s.quantile(0.5)), ms(s.quantile(0.99)), float64(s.cpuPerRequest().Microseconds())/1000, s.limit, ratio)
 	}
 	row(r.create, r.raw)
 	row(r.raw, nil)
@@ -57,6 +57,7 @@ func (r *report) print(out io.Writer) {
 		}
 	}
 	tw.Flush()
+	fmt.Fprintf(out, "machine at the end: %s\n", loadAverage())
 	fmt.Fprintf(out, "peak RSS of the measuring process (VmHWM; the bulk load ran in a child process): %.1f MiB\n", mib(r.hwm))
 
 	fmt.Fprintln(out, "\ntargets")
@@ -120,8 +121,22 @@ func machine() string {
 		f.Close()
 	}
 	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
-	return fmt.Sprintf("machine: %d CPUs (%s), memory %s, Linux %s, %s/%s", runtime.NumCPU(), model, mem,
-		strings.TrimSpace(string(kernel)), runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("machine: %d CPUs (%s), memory %s, Linux %s, %s/%s, %s", runtime.NumCPU(), model, mem,
+		strings.TrimSpace(string(kernel)), runtime.GOOS, runtime.GOARCH, loadAverage())
+}
+
+// loadAverage tells how busy the machine is with other work: figures
+// taken on a shared machine move with it.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "load average unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "load average unknown"
+	}
+	return "load average " + strings.Join(f[:3], " ")
 }
 
 // explain prints the database's plans of the queries the workloads run.

@@ -492,7 +492,14 @@ func buildInto(ctx context.Context, cfg config, out io.Writer) error {
 	if dialect == "postgres" {
 		ins = pgText(ins)
 	}
-	_, err = loader.ExecContext(ctx, ins, "bench.history", string(v))
+	if _, err = loader.ExecContext(ctx, ins, "bench.history", string(v)); err != nil {
+		return err
+	}
+	if dialect == "sqlite" {
+		// Leave the file as a server that ran for a while would: with
+		// everything in the database file, none of it in the WAL.
+		_, err = loader.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	}
 	return err
 }
 
