@@ -8,7 +8,9 @@ package models_test
 // Creation through the whole HTTP stack is compared with the raw
 // single-row insert transaction of SQLite under the same durability, both
 // from 16 goroutines; availability of a resource-week is measured with a
-// history of 5,000 and of 1,000,000 bookings.
+// history of 5,000 and of 1,000,000 bookings. The pure functions (the rule
+// chain, the capacity sweep, availability) have theirs in bench_test.go
+// and schedule/bench_test.go.
 
 import (
 	"context"
@@ -28,7 +30,6 @@ import (
 	"atelier/bench/dataset"
 	"atelier/internal/apitest"
 	"atelier/models"
-	"atelier/schedule"
 )
 
 // clients is the concurrency of the write benchmarks, as in bench/.
@@ -398,66 +399,4 @@ func BenchmarkFeedQuery(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(list)), "bookings")
-}
-
-// The pure functions on the hot paths, without a database.
-
-func benchFacts(busy int) *models.Facts {
-	site := &models.Site{Name: "Atelier", Timezone: "Europe/Brussels",
-		OpeningHours: models.Hours{{Days: []int{1, 2, 3, 4, 5, 6}, From: "08:00", To: "20:00"}},
-		QuietHours:   models.Hours{{Days: []int{1, 2, 3, 4, 5, 6, 7}, From: "20:00", To: "08:00"}}}
-	r := &models.Resource{ID: 1, Name: "Établis partagés", Kind: models.KindSpace, Capacity: 60, Unit: models.UnitM2,
-		SlotMinutes: 30, BufferMinutes: 15, MaxHoursPerWeek: 20, MaxAdvanceDays: 60}
-	day := time.Date(2027, 3, 3, 8, 0, 0, 0, apitest.Brussels)
-	f := &models.Facts{Now: apitest.Start, Actor: &models.User{ID: 7, Role: models.RoleMember}, Resource: r, Site: site,
-		Span: schedule.Interval{Start: day.Add(4 * time.Hour), End: day.Add(6 * time.Hour)}, Quantity: 10}
-	for i := range busy {
-		s := day.Add(time.Duration(i%24) * 30 * time.Minute)
-		f.Busy = append(f.Busy, schedule.Load{Interval: schedule.Interval{Start: s, End: s.Add(2 * time.Hour)}, Quantity: 1})
-	}
-	f.MemberWeeks = []schedule.Interval{{Start: day.Add(-24 * time.Hour), End: day.Add(-21 * time.Hour)}}
-	return f
-}
-
-// BenchmarkCheck is the whole rule chain on a space with 40 overlapping
-// bookings, a quota and a buffer: what CreateBooking runs in its lock.
-func BenchmarkCheck(b *testing.B) {
-	f := benchFacts(40)
-	if err := models.Check(f); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := models.Check(f); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkPeak is the capacity sweep over 40 overlapping bookings.
-func BenchmarkPeak(b *testing.B) {
-	f := benchFacts(40)
-	b.ReportAllocs()
-	for b.Loop() {
-		schedule.Peak(f.Busy, f.Span)
-	}
-}
-
-// BenchmarkSlices is availability of a week from its facts: opening and
-// quiet hours in Brussels and 30 bookings.
-func BenchmarkSlices(b *testing.B) {
-	f := benchFacts(0)
-	week := time.Date(2027, 3, 1, 0, 0, 0, 0, apitest.Brussels)
-	var busy []schedule.Load
-	for d := range 6 {
-		for h := range 5 {
-			s := week.AddDate(0, 0, d).Add(time.Duration(8+2*h) * time.Hour)
-			busy = append(busy, schedule.Load{Interval: schedule.Interval{Start: s, End: s.Add(90 * time.Minute)}, Quantity: 1})
-		}
-	}
-	span := schedule.Interval{Start: week, End: week.AddDate(0, 0, 7)}
-	b.ReportAllocs()
-	for b.Loop() {
-		models.Slices(f.Resource, f.Site, nil, busy, span)
-	}
 }
