@@ -147,6 +147,10 @@ func (w *world) signIn(ctx context.Context, s *server, clients int) error {
 			return err
 		}
 		w.typicalFeeds = append(w.typicalFeeds, f)
+		if tok, err = login(w.creators[i]); err != nil {
+			return err
+		}
+		w.creatorTokens = append(w.creatorTokens, tok)
 		if i < len(w.heavy) {
 			if tok, err = login(w.heavy[i]); err != nil {
 				return err

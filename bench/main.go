@@ -85,8 +85,8 @@ func parse(args []string, out io.Writer) (config, error) {
 		return c, errors.New("-duration must be positive and at most 10m")
 	case c.Bookings < 0 || c.Bookings > 5_000_000:
 		return c, errors.New("-bookings must be between 0 and 5,000,000")
-	case c.Members < heavyMembers+c.Clients+16:
-		return c, fmt.Errorf("-members must be at least %d for %d clients", heavyMembers+c.Clients+16, c.Clients)
+	case c.Members < heavyMembers+2*c.Clients+16:
+		return c, fmt.Errorf("-members must be at least %d for %d clients", heavyMembers+2*c.Clients+16, c.Clients)
 	}
 	return c, nil
 }

@@ -46,7 +46,7 @@ func measure(ctx context.Context, cfg config, w *world, srv *server, rep *report
 			}
 			body, _ := json.Marshal(map[string]any{"resource_id": res, "start": at.Format(time.RFC3339),
 				"end": at.Add(time.Hour).Format(time.RFC3339)})
-			b, err := plain[c].do(ctx, "POST", "/api/v1/bookings", w.typicalTokens[c], body, 201)
+			b, err := plain[c].do(ctx, "POST", "/api/v1/bookings", w.creatorTokens[c], body, 201)
 			return len(b), err
 		}
 		rawOp := func(ctx context.Context, _ int, _ int64) (int, error) {

@@ -55,7 +55,8 @@ type world struct {
 	creatable   []int64 // those a member may book for an hour on the hour without certification or quota
 	firstDay    time.Time
 	heavy       []int64 // members with about 2,000 bookings in their feed
-	typical     []int64 // ordinary members, one per client
+	typical     []int64 // ordinary members whose list and feed are read, one per client
+	creators    []int64 // ordinary members who book in the creation workload, one per client
 	emails      map[int64]string
 	rawResource int64 // the test bench of the raw inserts, booked far in the future
 	rawMember   int64
@@ -63,6 +64,7 @@ type world struct {
 
 	// After signIn.
 	typicalTokens []string
+	creatorTokens []string
 	heavyFeeds    []string
 	typicalFeeds  []string
 }
@@ -226,15 +228,18 @@ func (w *world) open(ctx context.Context, cfg config) error {
 		}
 	}
 	rows.Close()
-	for i := range heavyMembers + cfg.Clients {
+	for i := range heavyMembers + 2*cfg.Clients {
 		id, ok := members[i]
 		if !ok {
-			return fmt.Errorf("the dataset has no member-%d: build it with -members %d or more", i, heavyMembers+cfg.Clients+16)
+			return fmt.Errorf("the dataset has no member-%d: build it with -members %d or more", i, heavyMembers+2*cfg.Clients+16)
 		}
-		if i < heavyMembers {
+		switch {
+		case i < heavyMembers:
 			w.heavy = append(w.heavy, id)
-		} else {
+		case i < heavyMembers+cfg.Clients:
 			w.typical = append(w.typical, id)
+		default:
+			w.creators = append(w.creators, id)
 		}
 	}
 	// Earlier runs on a reused file booked days and raw rows: go past them.
