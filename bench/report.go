@@ -158,7 +158,7 @@ func (w *world) explain(ctx context.Context, out io.Writer) error {
 			"SELECT bookings.*, resources.name AS resource_name, users.name AS member_name, zones.name AS zone_name, sites.name AS site_name, sites.timezone AS timezone FROM `bookings` JOIN resources ON resources.id = bookings.resource_id JOIN zones ON zones.id = resources.zone_id JOIN sites ON sites.id = zones.site_id JOIN users ON users.id = bookings.member_id WHERE bookings.end_at > ? AND bookings.start_at >= ? AND bookings.member_id = ? ORDER BY bookings.start_at, bookings.id",
 			[]any{since, since.Add(-maxBooking), w.heavy[0]}},
 		{"a member's booking list, count (models.ListBookings)",
-			"SELECT count(*) FROM `bookings` JOIN resources ON resources.id = bookings.resource_id JOIN zones ON zones.id = resources.zone_id JOIN sites ON sites.id = zones.site_id JOIN users ON users.id = bookings.member_id WHERE bookings.member_id = ?",
+			"SELECT count(*) FROM `bookings` WHERE bookings.member_id = ?",
 			[]any{w.typical[0]}},
 		{"a member's booking list, page (models.ListBookings)",
 			"SELECT bookings.*, resources.name AS resource_name, users.name AS member_name, zones.name AS zone_name, sites.name AS site_name, sites.timezone AS timezone FROM `bookings` JOIN resources ON resources.id = bookings.resource_id JOIN zones ON zones.id = resources.zone_id JOIN sites ON sites.id = zones.site_id JOIN users ON users.id = bookings.member_id WHERE bookings.member_id = ? ORDER BY bookings.start_at, bookings.id LIMIT 100",
