@@ -155,7 +155,7 @@ func (w *world) explain(ctx context.Context, out io.Writer) error {
 			"SELECT `start_at`,`busy_until`,`quantity` FROM `bookings` WHERE resource_id = ? AND start_at < ? AND start_at >= ? AND busy_until > ? AND status IN (?,?)",
 			[]any{w.resources[1], end.UTC(), week.UTC().Add(-maxBooking - 24*time.Hour), week.UTC(), "pending", "approved"}},
 		{"a member's feed (models.FeedBookings)",
-			"SELECT bookings.*, resources.name AS resource_name, users.name AS member_name, zones.name AS zone_name, sites.name AS site_name, sites.timezone AS timezone FROM `bookings` JOIN resources ON resources.id = bookings.resource_id JOIN zones ON zones.id = resources.zone_id JOIN sites ON sites.id = zones.site_id JOIN users ON users.id = bookings.member_id WHERE bookings.end_at > ? AND bookings.start_at >= ? AND bookings.member_id = ? ORDER BY bookings.start_at, bookings.id",
+			"SELECT bookings.id, bookings.resource_id, bookings.member_id, bookings.start_at, bookings.end_at, bookings.quantity, bookings.status, bookings.note, bookings.reason, bookings.sequence, bookings.created_at, bookings.updated_at, resources.name, users.name, zones.name, sites.name, sites.timezone FROM `bookings` JOIN resources ON resources.id = bookings.resource_id JOIN zones ON zones.id = resources.zone_id JOIN sites ON sites.id = zones.site_id JOIN users ON users.id = bookings.member_id WHERE bookings.end_at > ? AND bookings.start_at >= ? AND bookings.member_id = ? ORDER BY bookings.start_at, bookings.id",
 			[]any{since, since.Add(-maxBooking), w.heavy[0]}},
 		{"a member's booking list, count (models.ListBookings)",
 			"SELECT count(*) FROM `bookings` WHERE bookings.member_id = ?",

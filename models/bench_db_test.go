@@ -209,8 +209,10 @@ func BenchmarkCreateBookingSQLite(b *testing.B) {
 const busySQL = "SELECT `start_at`,`busy_until`,`quantity` FROM `bookings` WHERE resource_id = ? AND start_at < ? AND start_at >= ? AND busy_until > ? AND status IN (?,?)"
 
 // feedSQL is the query of models.FeedBookings for a member.
-const feedSQL = "SELECT bookings.*, resources.name AS resource_name, users.name AS member_name, zones.name AS zone_name, " +
-	"sites.name AS site_name, sites.timezone AS timezone FROM `bookings` JOIN resources ON resources.id = bookings.resource_id " +
+const feedSQL = "SELECT bookings.id, bookings.resource_id, bookings.member_id, bookings.start_at, bookings.end_at, " +
+	"bookings.quantity, bookings.status, bookings.note, bookings.reason, bookings.sequence, bookings.created_at, " +
+	"bookings.updated_at, resources.name, users.name, zones.name, sites.name, sites.timezone " +
+	"FROM `bookings` JOIN resources ON resources.id = bookings.resource_id " +
 	"JOIN zones ON zones.id = resources.zone_id JOIN sites ON sites.id = zones.site_id JOIN users ON users.id = bookings.member_id " +
 	"WHERE bookings.end_at > ? AND bookings.start_at >= ? AND bookings.member_id = ? ORDER BY bookings.start_at, bookings.id"
 
