@@ -81,14 +81,17 @@ func Slices(r *Resource, site *Site, closures []Closure, busy []schedule.Load, s
 	var loads []schedule.Load
 	loads = append(loads, busy...)
 	var out []Slice
+	// pieces and next are scratch space reused by every step: a week has
+	// hundreds of steps, and fresh slices for each were most of the cost.
+	var pieces, next []Slice
 	for _, step := range schedule.Profile(loads, span) {
-		pieces := []Slice{{Interval: step.Interval, Available: max(r.Capacity-step.Held, 0), State: StateOpen}}
+		pieces = append(pieces[:0], Slice{Interval: step.Interval, Available: max(r.Capacity-step.Held, 0), State: StateOpen})
 		for _, bl := range blocks {
-			var next []Slice
+			next = next[:0]
 			for _, p := range pieces {
-				next = append(next, cut(p, bl.ivs, bl.state)...)
+				next = cut(next, p, bl.ivs, bl.state)
 			}
-			pieces = next
+			pieces, next = next, pieces
 		}
 		for _, p := range pieces {
 			if n := len(out); n > 0 && out[n-1].State == p.State && out[n-1].Available == p.Available && out[n-1].End.Equal(p.Start) {
@@ -101,13 +104,13 @@ func Slices(r *Resource, site *Site, closures []Closure, busy []schedule.Load, s
 	return out
 }
 
-// cut splits p where the sorted intervals ivs cover it, marking the
-// covered parts with state and 0 free, unless p is already blocked.
-func cut(p Slice, ivs []schedule.Interval, state string) []Slice {
+// cut appends to out the pieces of p split where the sorted intervals ivs
+// cover it, marking the covered parts with state and 0 free, unless p is
+// already blocked.
+func cut(out []Slice, p Slice, ivs []schedule.Interval, state string) []Slice {
 	if p.State != StateOpen {
-		return []Slice{p}
+		return append(out, p)
 	}
-	var out []Slice
 	at := p.Start
 	for _, iv := range ivs {
 		c, ok := iv.Clip(p.Interval)
