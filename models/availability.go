@@ -38,6 +38,7 @@ func (db *DB) Availability(ctx context.Context, resourceID int64, span schedule.
 	if err := fe.Err(); err != nil {
 		return nil, nil, nil, err
 	}
+	span = utcSpan(span)
 	q := db.r(ctx)
 	r, err := first[Resource](resources(q), resourceID, "Resource")
 	if err != nil {
@@ -52,7 +53,8 @@ func (db *DB) Availability(ctx context.Context, resourceID int64, span schedule.
 		return nil, nil, nil, translate(err)
 	}
 	var closures []Closure
-	if err := q.Where("resource_id = ? AND start_at < ? AND end_at > ?", r.ID, span.End, span.Start).Find(&closures).Error; err != nil {
+	if err := q.Where("resource_id = ? AND start_at < ? AND end_at > ? AND start_at >= ?",
+		r.ID, span.End, span.Start, span.Start.Add(-MaxClosure)).Find(&closures).Error; err != nil {
 		return nil, nil, nil, translate(err)
 	}
 	return r, site, Slices(r, site, closures, busy, span), nil

@@ -165,7 +165,7 @@ func gatherFacts(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*
 		f.Certified = n > 0
 	}
 	if err := tx.Where("resource_id = ? AND start_at < ? AND end_at > ? AND start_at >= ?",
-		r.ID, req.End, req.Start, req.Start.Add(-MaxBookingMinutes*time.Minute)).
+		r.ID, req.End, req.Start, req.Start.Add(-MaxClosure)).
 		Order("start_at").Find(&f.Closures).Error; err != nil {
 		return nil, err
 	}
@@ -174,7 +174,9 @@ func gatherFacts(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*
 	}
 	if r.MaxHoursPerWeek > 0 {
 		weeks := schedule.SplitWeeks(f.Span, loc)
-		from, to := weeks[0].Week.Start, weeks[len(weeks)-1].Week.End
+		// Bounds in UTC: SQLite compares the stored UTC text, so a local
+		// time as a parameter would compare an hour or two off.
+		from, to := weeks[0].Week.Start.UTC(), weeks[len(weeks)-1].Week.End.UTC()
 		var rows []Booking
 		if err := tx.Select("start_at", "end_at").
 			Where("resource_id = ? AND member_id = ? AND status IN ? AND start_at < ? AND end_at > ? AND start_at >= ?",
@@ -198,6 +200,7 @@ func gatherFacts(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*
 // became a whole Booking by reflection, which was half the time of an
 // availability request and ran inside the write lock of every booking.
 func busyLoads(q *gorm.DB, resourceID int64, span schedule.Interval) ([]schedule.Load, error) {
+	span = utcSpan(span)
 	rows, err := q.Table("bookings").Select("start_at", "busy_until", "quantity").
 		Where("resource_id = ? AND start_at < ? AND start_at >= ? AND busy_until > ? AND status IN ?",
 			resourceID, span.End, span.Start.Add(-(MaxBookingMinutes+1440)*time.Minute), span.Start, liveStatuses).

@@ -22,6 +22,10 @@ type Closure struct {
 	CreatedAt  time.Time
 }
 
+// MaxClosure bounds a closure (a year and a day), so that the closures
+// overlapping a range are found by an index range on their start.
+const MaxClosure = 366 * 24 * time.Hour
+
 // Interval is the closure's time.
 func (c *Closure) Interval() schedule.Interval {
 	return schedule.Interval{Start: c.StartAt, End: c.EndAt}
@@ -35,7 +39,7 @@ func (db *DB) CreateClosure(ctx context.Context, actor *User, resourceID int64, 
 	fe := FieldErrors{}
 	if !end.After(start) {
 		fe.Add("end", "The end must be after the start.")
-	} else if end.Sub(start) > 366*24*time.Hour {
+	} else if end.Sub(start) > MaxClosure {
 		fe.Add("end", "A closure may last at most a year.")
 	}
 	if !end.After(db.now()) {
@@ -62,8 +66,10 @@ func (db *DB) CreateClosure(ctx context.Context, actor *User, resourceID int64, 
 			return err
 		}
 		var ids []int64
-		if err := tx.Table("bookings").Where("resource_id = ? AND status IN ? AND start_at < ? AND end_at > ? AND start_at >= ?",
-			resourceID, liveStatuses, c.EndAt, c.StartAt, c.StartAt.Add(-MaxBookingMinutes*time.Minute)).
+		// A closure may start in the past (the machine broke this morning):
+		// it cancels what has not ended yet, never what already happened.
+		if err := tx.Table("bookings").Where("resource_id = ? AND status IN ? AND start_at < ? AND end_at > ? AND end_at > ? AND start_at >= ?",
+			resourceID, liveStatuses, c.EndAt, c.StartAt, now, c.StartAt.Add(-MaxBookingMinutes*time.Minute)).
 			Pluck("id", &ids).Error; err != nil {
 			return err
 		}

@@ -3,6 +3,8 @@ package models
 import (
 	"sync"
 	"time"
+
+	"atelier/schedule"
 )
 
 // locations memoises time zones by name. time.LoadLocation reads and
@@ -10,6 +12,13 @@ import (
 // rendered needs its site's zone. The values are immutable, so sharing
 // them across the process is as safe as the time package's own UTC.
 var locations sync.Map
+
+// utcSpan returns span in UTC. Every instant bound to a query must be:
+// SQLite stores times as UTC text and compares text, so an instant with
+// another offset would compare wrongly.
+func utcSpan(span schedule.Interval) schedule.Interval {
+	return schedule.Interval{Start: span.Start.UTC(), End: span.End.UTC()}
+}
 
 // location returns the named zone, or UTC for a name that does not load
 // (names are validated when a site is stored).

@@ -1,0 +1,98 @@
+package handlers_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"atelier/internal/apitest"
+	"atelier/models"
+)
+
+// TestLongClosureBlocksLateBookings: a closure longer than a booking can
+// be still refuses bookings deep inside it.
+func TestLongClosureBlocksLateBookings(t *testing.T) {
+	env := apitest.New(t)
+	w := env.NewWorkshop()
+	m := env.NewUser(models.RoleMember, "Member")
+	env.Must(201, "POST", fmt.Sprintf("/api/v1/resources/%d/closures", w.Machine), w.Manager.Token,
+		map[string]string{"start": apitest.At(2027, 1, 4, 8, 0), "end": apitest.At(2027, 3, 10, 8, 0), "reason": "Rénovation"})
+	for _, day := range []time.Time{time.Date(2027, 1, 11, 0, 0, 0, 0, apitest.Brussels), time.Date(2027, 2, 20, 0, 0, 0, 0, apitest.Brussels)} {
+		r := env.Do("POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine,
+			apitest.At(day.Year(), day.Month(), day.Day(), 9, 0), apitest.At(day.Year(), day.Month(), day.Day(), 10, 0)))
+		if r.Code != 422 || r.ErrorCode() != "closed" {
+			t.Fatalf("a booking on %s inside a 65-day closure: want 422 closed, got %s", day.Format(time.DateOnly), r)
+		}
+	}
+}
+
+// TestQueryOffsetsDoNotMatter: the same instants asked with any offset
+// give the same answers (SQLite compares times as text).
+func TestQueryOffsetsDoNotMatter(t *testing.T) {
+	env := apitest.New(t)
+	w := env.NewWorkshop()
+	m := env.NewUser(models.RoleMember, "Member")
+	env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 10, 0), apitest.At(2027, 1, 5, 11, 0)))
+	free := func(from, to string) int {
+		var av struct {
+			Intervals []struct {
+				Start     time.Time
+				Available int
+			}
+		}
+		env.Must(200, "GET", fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.Machine, from, to), m.Token, nil).Decode(t, &av)
+		for _, iv := range av.Intervals {
+			if iv.Start.Equal(time.Date(2027, 1, 5, 10, 0, 0, 0, apitest.Brussels)) {
+				return iv.Available
+			}
+		}
+		return -1
+	}
+	for _, q := range [][2]string{{"2027-01-05T09:00:00Z", "2027-01-05T11:00:00Z"}, {"2027-01-05T10:00:00%2B01:00", "2027-01-05T12:00:00%2B01:00"},
+		{"2027-01-05T05:00:00-04:00", "2027-01-05T07:00:00-04:00"}} {
+		if got := free(q[0], q[1]); got != 0 {
+			t.Errorf("availability asked as %s..%s shows %d free at 10:00, want 0 (taken)", q[0], q[1], got)
+		}
+	}
+	var list struct{ Total int }
+	env.Must(200, "GET", "/api/v1/bookings?from=2027-01-05T10:30:00%2B01:00&to=2027-01-05T10:45:00%2B01:00", m.Token, nil).Decode(t, &list)
+	if list.Total != 1 {
+		t.Errorf("the booking list from an offset range holds %d, want 1", list.Total)
+	}
+}
+
+// TestQuotaWeekStartsAtLocalMidnight: a booking in the first hours of a
+// local Monday counts in that week's quota.
+func TestQuotaWeekStartsAtLocalMidnight(t *testing.T) {
+	env := apitest.New(t)
+	w := env.NewWorkshop()
+	all := []int{1, 2, 3, 4, 5, 6, 7}
+	env.Must(200, "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.SiteID), w.Admin.Token, map[string]any{
+		"opening_hours": []map[string]any{{"days": all, "from": "00:00", "to": "24:00"}}, "quiet_hours": []any{}})
+	env.Must(200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"max_hours_per_week": 2})
+	m := env.NewUser(models.RoleMember, "Member")
+	env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 11, 0, 0), apitest.At(2027, 1, 11, 1, 0)))
+	r := env.Do("POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 11, 2, 0), apitest.At(2027, 1, 11, 4, 0)))
+	if r.Code != 422 || r.ErrorCode() != "quota_exceeded" {
+		t.Fatalf("3 h in a week with a 2 h quota: want 422 quota_exceeded, got %s", r)
+	}
+}
+
+// TestClosureFromThePastKeepsHistory: a closure that started earlier
+// cancels what has not ended yet, not what already happened.
+func TestClosureFromThePastKeepsHistory(t *testing.T) {
+	env := apitest.New(t)
+	w := env.NewWorkshop()
+	m := env.NewUser(models.RoleMember, "Member")
+	done := env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 4, 8, 0), apitest.At(2027, 1, 4, 9, 0))).ID()
+	later := env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 4, 14, 0), apitest.At(2027, 1, 4, 15, 0))).ID()
+	env.Clock.Set(time.Date(2027, 1, 4, 12, 0, 0, 0, apitest.Brussels))
+	var res struct {
+		Cancelled []struct{ ID int64 } `json:"cancelled"`
+	}
+	env.Must(201, "POST", fmt.Sprintf("/api/v1/resources/%d/closures", w.Machine), w.Manager.Token,
+		map[string]string{"start": apitest.At(2027, 1, 4, 7, 0), "end": apitest.At(2027, 1, 5, 8, 0), "reason": "Panne"}).Decode(t, &res)
+	if len(res.Cancelled) != 1 || res.Cancelled[0].ID != later {
+		t.Fatalf("the closure cancelled %+v, want only the afternoon booking %d (not %d, already over)", res.Cancelled, later, done)
+	}
+}
