@@ -3,12 +3,15 @@ package handlers
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"time"
 
 	"atelier/models"
 
 	"github.com/labstack/echo/v4"
 )
+
+var auditAction = regexp.MustCompile(`^[a-z._]{0,64}$`)
 
 type auditJSON struct {
 	ID          int64           `json:"id"`
@@ -28,6 +31,9 @@ type auditResponse struct {
 func (s *server) handleAudit(c echo.Context) error {
 	q := newQuery(c)
 	f := models.AuditFilter{Action: c.QueryParam("action"), ActorID: q.int64("actor_id"), Page: q.page()}
+	if !auditAction.MatchString(f.Action) {
+		q.fe.Add("action", "An action is a name like booking.approve.")
+	}
 	if err := q.err(); err != nil {
 		return err
 	}

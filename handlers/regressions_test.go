@@ -96,3 +96,45 @@ func TestClosureFromThePastKeepsHistory(t *testing.T) {
 		t.Fatalf("the closure cancelled %+v, want only the afternoon booking %d (not %d, already over)", res.Cancelled, later, done)
 	}
 }
+
+// TestConcurrentAccountChanges: a deactivation racing with a rename is
+// never undone by it, and hosts certifying at once all succeed.
+func TestConcurrentAccountChanges(t *testing.T) {
+	for _, d := range apitest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			env := apitest.NewOn(t, d)
+			w := env.NewWorkshop()
+			for round := 0; round < 10; round++ {
+				m := env.NewUser(models.RoleMember, fmt.Sprintf("Member %d", round))
+				path := fmt.Sprintf("/api/v1/members/%d", m.ID)
+				done := make(chan int, 2)
+				go func() { done <- env.Do("PATCH", path, w.Admin.Token, map[string]any{"active": false}).Code }()
+				go func() { done <- env.Do("PATCH", path, w.Manager.Token, map[string]any{"name": "Renamed"}).Code }()
+				if a, b := <-done, <-done; a != 200 || b != 200 {
+					t.Fatalf("round %d: %d and %d", round, a, b)
+				}
+				var got struct {
+					Name   string
+					Active bool
+				}
+				env.Must(200, "GET", path, w.Admin.Token, nil).Decode(t, &got)
+				if got.Active || got.Name != "Renamed" {
+					t.Fatalf("round %d: after a deactivation and a rename at once: %+v", round, got)
+				}
+			}
+			m := env.NewUser(models.RoleMember, "Certified")
+			codes := make(chan int, 8)
+			for i := 0; i < 8; i++ {
+				go func() {
+					codes <- env.Do("POST", fmt.Sprintf("/api/v1/members/%d/certifications", m.ID), w.Manager.Token,
+						map[string]any{"resource_id": w.Machine}).Code
+				}()
+			}
+			for i := 0; i < 8; i++ {
+				if c := <-codes; c != 201 {
+					t.Fatalf("certifying at once: got %d, want 201 every time", c)
+				}
+			}
+		})
+	}
+}

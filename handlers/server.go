@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"atelier/models"
 
@@ -71,8 +72,12 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		HandleError: true, LogStatus: true, LogURIPath: true, LogMethod: true, LogLatency: true, LogRequestID: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			path := v.URIPath
+			if strings.HasPrefix(path, "/calendar/") {
+				path = "/calendar/(secret)" // a feed's address is its password
+			}
 			s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", slog.String("method", v.Method),
-				slog.String("path", v.URIPath), slog.Int("status", v.Status), slog.Duration("latency", v.Latency),
+				slog.String("path", path), slog.Int("status", v.Status), slog.Duration("latency", v.Latency),
 				slog.String("request_id", v.RequestID))
 			return nil
 		},
@@ -83,6 +88,15 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
 	}))
 	// "1M" would be 1 000 000 bytes in echo's notation: the contract says 1 MiB.
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+				// Personal data: no shared cache keeps it.
+				c.Response().Header().Set("Cache-Control", "no-store")
+			}
+			return next(c)
+		}
+	})
 	e.Use(middleware.BodyLimit("1MiB"))
 	s.routes(e)
 	return e

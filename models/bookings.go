@@ -144,7 +144,11 @@ func gatherFacts(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*
 	}
 	member := actor
 	if req.MemberID != actor.ID {
-		if member, err = first[User](tx, req.MemberID, "Member"); err != nil || !member.Active {
+		member, err = first[User](tx, req.MemberID, "Member")
+		if err != nil && ErrorCode(err) != CodeNotFound {
+			return nil, err
+		}
+		if err != nil || !member.Active {
 			return nil, Invalid("member_id", "No active member has this id.")
 		}
 	}

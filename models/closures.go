@@ -9,6 +9,7 @@ import (
 	"atelier/schedule"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Closure is a period when a resource cannot be used.
@@ -157,10 +158,11 @@ func (db *DB) Certify(ctx context.Context, actor *User, memberID, resourceID int
 			}
 			return err
 		}
-		if err := tx.Where("member_id = ? AND resource_id = ?", memberID, resourceID).Delete(&Certification{}).Error; err != nil {
-			return err
-		}
-		if err := tx.Create(c).Error; err != nil {
+		// An upsert, so two hosts certifying at once both succeed.
+		if err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "member_id"}, {Name: "resource_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"expires_on", "granted_by", "granted_at"}),
+		}).Create(c).Error; err != nil {
 			return err
 		}
 		return audit(tx, actor, "certification.grant", "user", memberID,

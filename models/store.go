@@ -30,6 +30,12 @@ func translate(err error) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return notFound("Record")
 	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return Errorf(CodeConflict, "This exists already.")
+	}
+	if errors.Is(err, gorm.ErrForeignKeyViolated) {
+		return Errorf(CodeConflict, "Something this refers to has just been removed or is still in use.")
+	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		switch pg.Code {

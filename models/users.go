@@ -157,6 +157,7 @@ func (db *DB) ListUsers(ctx context.Context, role Role, page Page) ([]User, int6
 	if role != "" {
 		q = q.Where("role = ?", role)
 	}
+	q = q.Session(&gorm.Session{}) // reused for the count and the page
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, translate(err)
@@ -207,63 +208,64 @@ func (db *DB) UpdateUser(ctx context.Context, actor *User, id int64, p UserPatch
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	now := db.now()
-	signOut := false
-	var changes []struct {
-		action  string
-		details map[string]any
-	}
-	note := func(action string, details map[string]any) {
-		changes = append(changes, struct {
-			action  string
-			details map[string]any
-		}{action, details})
-	}
-	if p.Role != nil && *p.Role != u.Role {
-		note("member.role", map[string]any{"from": u.Role, "to": *p.Role})
-	}
-	if p.Active != nil && *p.Active != u.Active {
-		note("member.active", map[string]any{"active": *p.Active})
-	}
+	var hash string
 	if p.Password != nil {
-		note("member.password", nil)
-	}
-	if p.Name != nil {
-		u.Name = strings.TrimSpace(*p.Name)
-	}
-	if p.Language != nil {
-		u.Language = *p.Language
-	}
-	if p.Role != nil {
-		u.Role = *p.Role
-	}
-	if p.Active != nil {
-		u.Active = *p.Active
-		signOut = signOut || !u.Active
-	}
-	if p.Password != nil {
-		if u.PasswordHash, err = HashPassword(*p.Password); err != nil {
+		// argon2 takes tens of milliseconds: not while holding the lock.
+		if hash, err = HashPassword(*p.Password); err != nil {
 			return nil, err
 		}
-		u.PasswordChangedAt = now
-		signOut = true
 	}
-	demoted := (p.Role != nil && *p.Role != RoleAdmin) || (p.Active != nil && !*p.Active)
+	now := db.now()
 	err = db.tx(ctx, func(tx *gorm.DB) error {
-		if demoted {
-			var admins int64
-			if err := tx.Model(&User{}).Where("role = ? AND active AND id <> ?", RoleAdmin, u.ID).Count(&admins).Error; err != nil {
+		// Read again under the row lock and write only what changes, so
+		// two changes at once cannot undo each other.
+		cur, err := first[User](forUpdate(tx), id, "Member")
+		if err != nil {
+			return err
+		}
+		u = cur
+		wasAdmin := u.Role == RoleAdmin && u.Active
+		set := map[string]any{"updated_at": now}
+		type change struct {
+			action  string
+			details map[string]any
+		}
+		var changes []change
+		if p.Name != nil {
+			u.Name = strings.TrimSpace(*p.Name)
+			set["name"] = u.Name
+		}
+		if p.Language != nil {
+			u.Language = *p.Language
+			set["language"] = u.Language
+		}
+		if p.Role != nil && *p.Role != u.Role {
+			changes = append(changes, change{"member.role", map[string]any{"from": u.Role, "to": *p.Role}})
+			u.Role = *p.Role
+			set["role"] = u.Role
+		}
+		if p.Active != nil && *p.Active != u.Active {
+			changes = append(changes, change{"member.active", map[string]any{"active": *p.Active}})
+			u.Active = *p.Active
+			set["active"] = u.Active
+		}
+		if p.Password != nil {
+			changes = append(changes, change{"member.password", nil})
+			u.PasswordHash, u.PasswordChangedAt = hash, now
+			set["password_hash"], set["password_changed_at"] = hash, now
+		}
+		if wasAdmin && (u.Role != RoleAdmin || !u.Active) {
+			// Lock every admin row, so two admins demoting each other at
+			// once cannot both see the other one still there.
+			var admins []int64
+			if err := forUpdate(tx.Model(&User{}).Where("role = ? AND active AND id <> ?", RoleAdmin, u.ID)).Pluck("id", &admins).Error; err != nil {
 				return err
 			}
-			var was User
-			if err := tx.Select("role", "active").First(&was, u.ID).Error; err != nil {
-				return err
-			}
-			if was.Role == RoleAdmin && was.Active && admins == 0 {
+			if len(admins) == 0 {
 				return Errorf(CodeConflict, "This is the last active admin: make another admin first.")
 			}
 		}
-		if err := tx.Model(u).Select("name", "language", "role", "active", "password_hash", "password_changed_at", "updated_at").Updates(u).Error; err != nil {
+		if err := tx.Model(&User{}).Where("id = ?", u.ID).Updates(set).Error; err != nil {
 			return err
 		}
 		for _, ch := range changes {
@@ -271,13 +273,17 @@ func (db *DB) UpdateUser(ctx context.Context, actor *User, id int64, p UserPatch
 				return err
 			}
 		}
-		if signOut {
+		if !u.Active || p.Password != nil {
 			return tx.Model(&Token{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error
 		}
 		return nil
 	})
-	return u, translate(err)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return u, nil
 }
+
 
 // Token kinds: a bearer token for scripts, a browser session (cookie).
 const (
@@ -483,5 +489,8 @@ func (db *DB) EnsureAdmin(ctx context.Context, email, password string) (generate
 		generated = password
 	}
 	_, err = db.CreateUser(ctx, nil, NewUser{Email: email, Name: "Admin", Password: password, Role: RoleAdmin, Language: "en"})
+	if ErrorCode(err) == CodeConflict {
+		return "", nil // another server starting on the same database made it
+	}
 	return generated, err
 }

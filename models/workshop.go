@@ -302,7 +302,7 @@ func (db *DB) UpdateZone(ctx context.Context, id int64, p ZonePatch) (*Zone, err
 	var z *Zone
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var err error
-		if z, err = first[Zone](tx, id, "Zone"); err != nil {
+		if z, err = first[Zone](forUpdate(tx), id, "Zone"); err != nil {
 			return err
 		}
 		setIf(&z.Name, p.Name)
