@@ -284,7 +284,6 @@ func (db *DB) UpdateUser(ctx context.Context, actor *User, id int64, p UserPatch
 	return u, nil
 }
 
-
 // Token kinds: a bearer token for scripts, a browser session (cookie).
 const (
 	TokenBearer  = "bearer"
