@@ -226,17 +226,13 @@ type closureResponse struct {
 	Cancelled []bookingJSON `json:"cancelled"`
 }
 
-// resourceSite loads a resource and its site's time zone.
+// resourceLocation returns the time zone of a resource's site.
 func (s *server) resourceLocation(c echo.Context, id int64) (*time.Location, error) {
 	r, err := s.db.Resource(c.Request().Context(), id)
 	if err != nil {
 		return nil, err
 	}
-	site, err := s.db.Site(c.Request().Context(), r.SiteID)
-	if err != nil {
-		return nil, err
-	}
-	return site.Location(), nil
+	return r.Location(), nil
 }
 
 func (s *server) handleCreateClosure(c echo.Context) error {

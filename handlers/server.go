@@ -119,8 +119,6 @@ func statusOf(code models.Code) int {
 		return http.StatusTooManyRequests
 	case models.CodeUnavailable:
 		return http.StatusServiceUnavailable
-	case "payload_too_large":
-		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusUnprocessableEntity
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -37,6 +38,7 @@ type DB struct {
 	Now     func() time.Time
 	log     *slog.Logger
 	feedKey []byte
+	keyMu   sync.Mutex
 }
 
 // Open connects to dsn (a file path for SQLite, a postgres:// URL for

@@ -32,11 +32,17 @@ const FeedWindow = 90 * 24 * time.Hour
 // SetInstallationKey sets the key feed secrets are derived with. Operators
 // should give one (ATELIER_SECRET) so that the database alone does not
 // reveal feed URLs; without it a random key is kept in the database.
-func (db *DB) SetInstallationKey(key string) { db.feedKey = []byte(key) }
+func (db *DB) SetInstallationKey(key string) {
+	db.keyMu.Lock()
+	db.feedKey = []byte(key)
+	db.keyMu.Unlock()
+}
 
 // installationKey returns the configured key, or the one kept in the
 // database, created on first use.
 func (db *DB) installationKey(ctx context.Context) ([]byte, error) {
+	db.keyMu.Lock()
+	defer db.keyMu.Unlock()
 	if len(db.feedKey) > 0 {
 		return db.feedKey, nil
 	}
@@ -66,7 +72,8 @@ func (db *DB) installationKey(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, translate(err)
 	}
-	return []byte(val), nil
+	db.feedKey = []byte(val) // it never changes once made: read it once
+	return db.feedKey, nil
 }
 
 func (db *DB) feedSecret(key []byte, nonce string) string {
