@@ -119,15 +119,16 @@ func (db *DB) CreateBooking(ctx context.Context, actor *User, req BookingRequest
 			Exclusive: f.Resource.Capacity == 1, Status: status, Note: strings.TrimSpace(req.Note),
 			CreatedBy: actor.ID,
 		}
-		if err := tx.Omit("ResourceName", "MemberName", "ZoneName", "SiteName", "Timezone").Create(b).Error; err != nil {
-			return err
-		}
-		return bookingRows(tx).Where("bookings.id = ?", b.ID).Take(b).Error
+		return tx.Omit("ResourceName", "MemberName", "ZoneName", "SiteName", "Timezone").Create(b).Error
 	})
 	if err != nil {
 		err = translate(err)
 		db.suggestStart(ctx, err, req)
 		return nil, err
+	}
+	// Read it back as stored, after the commit: outside the write lock.
+	if err := bookingRows(db.r(ctx)).Where("bookings.id = ?", b.ID).Take(b).Error; err != nil {
+		return nil, translate(err)
 	}
 	return b, nil
 }
