@@ -204,16 +204,6 @@ func Covers(ivs []Interval, target Interval) bool {
 	return !at.Before(target.End)
 }
 
-// AnyOverlap returns the first interval of ivs that overlaps target.
-func AnyOverlap(ivs []Interval, target Interval) (Interval, bool) {
-	for _, iv := range ivs {
-		if iv.Overlaps(target) {
-			return iv, true
-		}
-	}
-	return Interval{}, false
-}
-
 // Aligned reports whether t falls on a grid of slot minutes counted on the
 // local wall clock from midnight. A slot of 0 only asks for whole minutes.
 func Aligned(t time.Time, slot int, loc *time.Location) bool {

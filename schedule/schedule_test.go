@@ -424,17 +424,6 @@ func TestCovers(t *testing.T) {
 	}
 }
 
-func TestAnyOverlap(t *testing.T) {
-	ivs := []schedule.Interval{iv("2027-06-07 08:00", "2027-06-07 09:00"), iv("2027-06-07 10:00", "2027-06-07 11:00")}
-	if _, ok := schedule.AnyOverlap(ivs, iv("2027-06-07 09:00", "2027-06-07 10:00")); ok {
-		t.Error("a range touching both neighbours overlaps none")
-	}
-	got, ok := schedule.AnyOverlap(ivs, iv("2027-06-07 09:00", "2027-06-07 10:30"))
-	if !ok || !got.Start.Equal(ivs[1].Start) {
-		t.Errorf("AnyOverlap = %s, %v; want the second", showOne(got), ok)
-	}
-}
-
 func TestAligned(t *testing.T) {
 	kolkata := mustLoad("Asia/Kolkata")
 	tests := []struct {
