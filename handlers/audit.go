@@ -1,12 +1,11 @@
 package handlers
 
 import (
+	"atelier/models"
 	"encoding/json"
 	"net/http"
 	"regexp"
 	"time"
-
-	"atelier/models"
 
 	"github.com/labstack/echo/v4"
 )

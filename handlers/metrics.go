@@ -1,11 +1,10 @@
 package handlers
 
 import (
+	"atelier/models"
 	"context"
 	"strconv"
 	"time"
-
-	"atelier/models"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"atelier/models"
 	"bufio"
 	"encoding/json"
 	"errors"
@@ -10,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"atelier/models"
 
 	"github.com/labstack/echo/v4"
 )

@@ -1,10 +1,9 @@
 package handlers
 
 import (
+	"atelier/models"
 	"net/http"
 	"time"
-
-	"atelier/models"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"

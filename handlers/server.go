@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"atelier/models"
 	"context"
 	"errors"
 	"io/fs"
@@ -11,8 +12,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-
-	"atelier/models"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -87,7 +86,6 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 		ReferrerPolicy:        "same-origin",
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
 	}))
-	// "1M" would be 1 000 000 bytes in echo's notation: the contract says 1 MiB.
 	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if strings.HasPrefix(c.Request().URL.Path, "/api/") {
@@ -97,40 +95,10 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 			return next(c)
 		}
 	})
+	// "1M" would be 1 000 000 bytes in echo's notation: the contract says 1 MiB.
 	e.Use(middleware.BodyLimit("1MiB"))
 	s.routes(e)
 	return e
-}
-
-// statusOf maps a contract code to its HTTP status.
-func statusOf(code models.Code) int {
-	switch code {
-	case models.CodeBadRequest:
-		return http.StatusBadRequest
-	case models.CodeUnauthorized:
-		return http.StatusUnauthorized
-	case models.CodeForbidden, models.CodeCertificationRequired:
-		return http.StatusForbidden
-	case models.CodeNotFound:
-		return http.StatusNotFound
-	case models.CodeConflict, models.CodeInvalidTransition:
-		return http.StatusConflict
-	case models.CodeRateLimited:
-		return http.StatusTooManyRequests
-	case models.CodeUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusUnprocessableEntity
-}
-
-type errorBody struct {
-	Error errorJSON `json:"error"`
-}
-
-type errorJSON struct {
-	Code    string         `json:"code"`
-	Message string         `json:"message"`
-	Details map[string]any `json:"details,omitempty"`
 }
 
 // handleError renders every error in the contract's shape. Domain errors
@@ -153,27 +121,13 @@ func (s *server) handleError(err error, c echo.Context) {
 		body = errorJSON{Code: string(de.Code), Message: de.Message, Details: de.Details}
 	case errors.As(err, &he):
 		code = he.Code
-		body = errorJSON{Code: "bad_request", Message: http.StatusText(code)}
-		switch code {
-		case http.StatusNotFound:
-			body = errorJSON{Code: "not_found", Message: "There is nothing at this address."}
-		case http.StatusMethodNotAllowed:
-			body = errorJSON{Code: "method_not_allowed", Message: "This address does not take this method."}
-		case http.StatusRequestEntityTooLarge:
-			body = errorJSON{Code: "payload_too_large", Message: "The body is larger than 1 MiB."}
-		case http.StatusUnauthorized:
-			body.Code = "unauthorized"
-		case http.StatusForbidden:
-			body.Code = "forbidden"
-		case http.StatusTooManyRequests:
-			body.Code = "rate_limited"
-		case http.StatusServiceUnavailable:
-			body.Code = "unavailable"
-		default:
-			if code >= 500 {
-				s.log.Error("http error", "err", err, "path", c.Path())
-				code, body = http.StatusInternalServerError, errorJSON{Code: "internal", Message: "Something went wrong on our side."}
-			}
+		if ec, ok := echoCodes[code]; ok {
+			body = errorJSON{Code: string(ec.code), Message: ec.message}
+		} else if code >= 500 {
+			s.log.Error("http error", "err", err, "path", c.Path())
+			code, body = http.StatusInternalServerError, internalError
+		} else {
+			body = errorJSON{Code: string(models.CodeBadRequest), Message: http.StatusText(code)}
 		}
 	case errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil:
 		// The client went away: nobody is left to answer.
@@ -182,7 +136,7 @@ func (s *server) handleError(err error, c echo.Context) {
 	default:
 		s.log.Error("internal error", "err", err, "method", c.Request().Method, "path", c.Path(),
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
-		code, body = http.StatusInternalServerError, errorJSON{Code: "internal", Message: "Something went wrong on our side."}
+		code, body = http.StatusInternalServerError, internalError
 	}
 	if ra, ok := body.Details["retry_after"].(int); ok {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(ra))

@@ -1,10 +1,9 @@
 package models
 
 import (
+	"atelier/schedule"
 	"context"
 	"time"
-
-	"atelier/schedule"
 )
 
 // Why a piece of time is or is not bookable.

@@ -34,6 +34,12 @@ const (
 	CodeQuietHours            Code = "quiet_hours"
 	CodeClosed                Code = "closed"
 	CodeQuotaExceeded         Code = "quota_exceeded"
+	CodePowerExceeded         Code = "power_exceeded"
+	CodeNoiseLimit            Code = "noise_limit"
+	CodeSlotFree              Code = "slot_free"
+	CodePayloadTooLarge       Code = "payload_too_large"
+	CodeMethodNotAllowed      Code = "method_not_allowed"
+	CodeInternal              Code = "internal"
 )
 
 // Error is a domain error: a contract code, a message a person understands,
@@ -75,7 +81,13 @@ func (f FieldErrors) Err() error {
 	if len(f) == 0 {
 		return nil
 	}
-	return (&Error{Code: CodeValidation, Message: "Some fields are not valid."}).With("fields", map[string]string(f))
+	msg := "Some fields are not valid."
+	if len(f) == 1 {
+		for _, m := range f {
+			msg = m // one field: its own message says more
+		}
+	}
+	return (&Error{Code: CodeValidation, Message: msg}).With("fields", map[string]string(f))
 }
 
 // Invalid returns a validation error for one field.

@@ -6,10 +6,7 @@ import (
 
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
-
-var lockingUpdate = clause.Locking{Strength: "UPDATE"}
 
 // migrations are frozen: each one declares the tables as they were at its
 // version, so the schema never drifts with today's structs. Add new ones at

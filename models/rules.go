@@ -1,11 +1,10 @@
 package models
 
 import (
+	"atelier/schedule"
 	"fmt"
 	"math"
 	"time"
-
-	"atelier/schedule"
 )
 
 // Facts are everything the booking rules look at. The write transaction

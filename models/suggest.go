@@ -1,10 +1,9 @@
 package models
 
 import (
+	"atelier/schedule"
 	"context"
 	"time"
-
-	"atelier/schedule"
 )
 
 // suggestWindow is how far ahead a refusal looks for the next free slot.

@@ -1,10 +1,9 @@
 package models
 
 import (
+	"atelier/schedule"
 	"sync"
 	"time"
-
-	"atelier/schedule"
 )
 
 // locations memoises time zones by name. time.LoadLocation reads and

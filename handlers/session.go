@@ -1,13 +1,11 @@
 package handlers
 
 import (
+	"atelier/models"
 	"crypto/subtle"
 	"mime"
 	"net/http"
 	"strings"
-	"time"
-
-	"atelier/models"
 
 	"github.com/labstack/echo/v4"
 )
@@ -133,7 +131,7 @@ func (s *server) handleSession(c echo.Context) error {
 	}
 	c.SetCookie(&http.Cookie{
 		Name: SessionCookie, Value: secret, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies,
-		SameSite: http.SameSiteStrictMode, Expires: time.Now().Add(models.TokenLifetime),
+		SameSite: http.SameSiteStrictMode, Expires: s.db.Now().Add(models.TokenLifetime),
 	})
 	return c.JSON(http.StatusOK, sessionResponse{User: toUser(sess.User), CSRFToken: sess.CSRF})
 }
@@ -148,39 +146,4 @@ func (s *server) handleLogout(c echo.Context) error {
 			Secure: s.cfg.SecureCookies, SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-type meResponse struct {
-	userJSON
-	CSRFToken string `json:"csrf_token,omitempty"`
-}
-
-func (s *server) handleMe(c echo.Context) error {
-	sess := session(c)
-	return c.JSON(http.StatusOK, meResponse{toUser(sess.User), sess.CSRF})
-}
-
-type mePatch struct {
-	Name     *string `json:"name"`
-	Language *string `json:"language"`
-	Password *string `json:"password"`
-	// CurrentPassword must accompany a new password.
-	CurrentPassword string `json:"current_password"`
-}
-
-func (s *server) handlePatchMe(c echo.Context) error {
-	var req mePatch
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	me := actor(c)
-	if req.Password != nil && !models.CheckPassword(me.PasswordHash, req.CurrentPassword) {
-		return models.Invalid("current_password", "The current password is wrong.")
-	}
-	u, err := s.db.UpdateUser(c.Request().Context(), me, me.ID,
-		models.UserPatch{Name: req.Name, Language: req.Language, Password: req.Password})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toUser(u))
 }

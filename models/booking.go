@@ -1,13 +1,11 @@
 package models
 
 import (
+	"atelier/schedule"
 	"context"
 	"errors"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"atelier/schedule"
 
 	"gorm.io/gorm"
 )
@@ -82,11 +80,10 @@ type BookingRequest struct {
 // *Error.
 func (db *DB) CreateBooking(ctx context.Context, actor *User, req BookingRequest) (*Booking, error) {
 	req.Start, req.End = req.Start.UTC(), req.End.UTC()
-	if utf8.RuneCountInString(req.Note) > 2000 {
-		return nil, Invalid("note", "A note may have at most 2000 characters.")
-	}
-	if hasNUL(req.Note) {
-		return nil, Invalid("note", "A note cannot contain a NUL character.")
+	fe := FieldErrors{}
+	checkText(fe, "note", req.Note, MaxText)
+	if err := fe.Err(); err != nil {
+		return nil, err
 	}
 	if req.MemberID == 0 {
 		req.MemberID = actor.ID
@@ -332,11 +329,10 @@ func (db *DB) Decide(ctx context.Context, actor *User, id int64, move Transition
 		return nil, Errorf(CodeBadRequest, "Unknown move %q.", move)
 	}
 	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) > 2000 {
-		return nil, Invalid("reason", "A reason may have at most 2000 characters.")
-	}
-	if hasNUL(reason) {
-		return nil, Invalid("reason", "A reason cannot contain a NUL character.")
+	fe := FieldErrors{}
+	checkText(fe, "reason", reason, MaxText)
+	if err := fe.Err(); err != nil {
+		return nil, err
 	}
 	if move != Cancel && !actor.Role.IsHost() {
 		if _, err := db.Booking(ctx, actor, id); err != nil {
@@ -408,3 +404,7 @@ func (db *DB) CountPending(ctx context.Context) (int64, error) {
 	err := db.r(ctx).Table("bookings").Where("status = ?", StatusPending).Count(&n).Error
 	return n, translate(err)
 }
+
+// MaxBookingMinutes bounds any booking (31 days), so that the bookings
+// overlapping a range are found by an index range on their start.
+const MaxBookingMinutes = 31 * 24 * 60

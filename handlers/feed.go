@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"atelier/icalendar"
+	"atelier/models"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,9 +10,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"atelier/icalendar"
-	"atelier/models"
 
 	"github.com/labstack/echo/v4"
 )

@@ -1,0 +1,81 @@
+package handlers
+
+import (
+	"atelier/models"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+type certificationRequest struct {
+	ResourceID int64   `json:"resource_id"`
+	ExpiresOn  *string `json:"expires_on"`
+}
+
+type certificationJSON struct {
+	MemberID   int64     `json:"member_id"`
+	ResourceID int64     `json:"resource_id"`
+	ExpiresOn  *string   `json:"expires_on"`
+	GrantedBy  int64     `json:"granted_by"`
+	GrantedAt  time.Time `json:"granted_at"`
+}
+
+func toCertification(c *models.Certification) certificationJSON {
+	return certificationJSON{MemberID: c.MemberID, ResourceID: c.ResourceID, ExpiresOn: c.ExpiresOn,
+		GrantedBy: c.GrantedBy, GrantedAt: c.GrantedAt}
+}
+
+func (s *server) handleCertify(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req certificationRequest
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	cert, err := s.db.Certify(c.Request().Context(), actor(c), id, req.ResourceID, req.ExpiresOn)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toCertification(cert))
+}
+
+func (s *server) handleUncertify(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	rid, err := pathID(c, "resource_id")
+	if err != nil {
+		return err
+	}
+	if err := s.db.Uncertify(c.Request().Context(), actor(c), id, rid); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type certificationsResponse struct {
+	Certifications []certificationJSON `json:"certifications"`
+}
+
+func (s *server) handleListCertifications(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.User(c.Request().Context(), id); err != nil {
+		return err
+	}
+	list, err := s.db.Certifications(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	out := certificationsResponse{Certifications: make([]certificationJSON, len(list))}
+	for i := range list {
+		out.Certifications[i] = toCertification(&list[i])
+	}
+	return c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,90 @@
+package handlers
+
+import (
+	"atelier/models"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+type siteJSON struct {
+	ID           int64        `json:"id"`
+	Name         string       `json:"name"`
+	Timezone     string       `json:"timezone"`
+	FloorAreaM2  float64      `json:"floor_area_m2"`
+	OpeningHours models.Hours `json:"opening_hours"`
+	QuietHours   models.Hours `json:"quiet_hours"`
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
+}
+
+func toSite(s *models.Site) siteJSON {
+	loc := s.Location()
+	out := siteJSON{ID: s.ID, Name: s.Name, Timezone: s.Timezone, FloorAreaM2: s.FloorAreaM2,
+		OpeningHours: s.OpeningHours, QuietHours: s.QuietHours, CreatedAt: s.CreatedAt.In(loc), UpdatedAt: s.UpdatedAt.In(loc)}
+	if out.OpeningHours == nil {
+		out.OpeningHours = models.Hours{}
+	}
+	if out.QuietHours == nil {
+		out.QuietHours = models.Hours{}
+	}
+	return out
+}
+
+func (s *server) handleCreateSite(c echo.Context) error {
+	var req models.SitePatch
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	site := &models.Site{}
+	req.ApplyTo(site)
+	if err := s.db.CreateSite(c.Request().Context(), site); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toSite(site))
+}
+
+type sitesResponse struct {
+	Sites []siteJSON `json:"sites"`
+}
+
+func (s *server) handleListSites(c echo.Context) error {
+	sites, err := s.db.ListSites(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := sitesResponse{Sites: make([]siteJSON, len(sites))}
+	for i := range sites {
+		out.Sites[i] = toSite(&sites[i])
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *server) handleGetSite(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	site, err := s.db.Site(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toSite(site))
+}
+
+func (s *server) handlePatchSite(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req models.SitePatch
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	site, err := s.db.UpdateSite(c.Request().Context(), id, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toSite(site))
+}

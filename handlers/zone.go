@@ -1,0 +1,90 @@
+package handlers
+
+import (
+	"atelier/models"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+type zoneJSON struct {
+	ID        int64     `json:"id"`
+	SiteID    int64     `json:"site_id"`
+	Name      string    `json:"name"`
+	Use       string    `json:"use"`
+	AreaM2    float64   `json:"area_m2"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func toZone(z *models.Zone) zoneJSON {
+	loc := z.Location()
+	return zoneJSON{ID: z.ID, SiteID: z.SiteID, Name: z.Name, Use: z.Use, AreaM2: z.AreaM2,
+		CreatedAt: z.CreatedAt.In(loc), UpdatedAt: z.UpdatedAt.In(loc)}
+}
+
+func (s *server) handleCreateZone(c echo.Context) error {
+	var req models.ZonePatch
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	z := &models.Zone{}
+	req.ApplyTo(z)
+	if z.SiteID <= 0 {
+		return models.Invalid("site_id", "No site has this id.")
+	}
+	if err := s.db.CreateZone(c.Request().Context(), z); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toZone(z))
+}
+
+type zonesResponse struct {
+	Zones []zoneJSON `json:"zones"`
+}
+
+func (s *server) handleListZones(c echo.Context) error {
+	q := newQuery(c)
+	siteID := q.int64("site_id")
+	if err := q.err(); err != nil {
+		return err
+	}
+	zones, err := s.db.ListZones(c.Request().Context(), siteID)
+	if err != nil {
+		return err
+	}
+	out := zonesResponse{Zones: make([]zoneJSON, len(zones))}
+	for i := range zones {
+		out.Zones[i] = toZone(&zones[i])
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *server) handleGetZone(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	z, err := s.db.Zone(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toZone(z))
+}
+
+func (s *server) handlePatchZone(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var req models.ZonePatch
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	z, err := s.db.UpdateZone(c.Request().Context(), id, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toZone(z))
+}

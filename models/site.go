@@ -1,0 +1,174 @@
+package models
+
+import (
+	"atelier/schedule"
+	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"path"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// HoursWindow is one weekly window of a site's opening or quiet hours, as
+// the contract writes it: ISO weekdays and local "HH:MM" bounds.
+type HoursWindow struct {
+	Days []int  `json:"days"`
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Hours is a list of weekly windows, stored as JSON text.
+type Hours []HoursWindow
+
+// Value stores the windows as JSON.
+func (h Hours) Value() (driver.Value, error) {
+	if h == nil {
+		h = Hours{}
+	}
+	b, err := json.Marshal(h)
+	return string(b), err
+}
+
+// Scan reads windows stored as JSON.
+func (h *Hours) Scan(v any) error {
+	var b []byte
+	switch x := v.(type) {
+	case string:
+		b = []byte(x)
+	case []byte:
+		b = x
+	case nil:
+		*h = Hours{}
+		return nil
+	default:
+		return fmt.Errorf("hours: cannot scan %T", v)
+	}
+	return json.Unmarshal(b, h)
+}
+
+// Week parses the windows; they were validated when stored.
+func (h Hours) Week() schedule.Week {
+	w := make(schedule.Week, 0, len(h))
+	for _, hw := range h {
+		if win, err := schedule.NewWindow(hw.Days, hw.From, hw.To); err == nil {
+			w = append(w, win)
+		}
+	}
+	return w
+}
+
+func (h Hours) check(fe FieldErrors, field string) {
+	if len(h) > 50 {
+		fe.Add(field, "At most 50 windows.")
+		return
+	}
+	for i, hw := range h {
+		if _, err := schedule.NewWindow(hw.Days, hw.From, hw.To); err != nil {
+			fe.Add(fmt.Sprintf("%s[%d]", field, i), err.Error()+".")
+		}
+	}
+}
+
+// Site is one workshop building.
+type Site struct {
+	ID           int64
+	Name         string
+	Timezone     string
+	FloorAreaM2  float64 `gorm:"column:floor_area_m2"`
+	OpeningHours Hours
+	QuietHours   Hours
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Location returns the site's time zone (validated when stored).
+func (s *Site) Location() *time.Location { return location(s.Timezone) }
+
+// Opening returns the site's opening hours. No window at all means the
+// site never closes: a workshop that set none has not restricted itself.
+func (s *Site) Opening() schedule.Week {
+	if len(s.OpeningHours) == 0 {
+		w, _ := schedule.NewWindow([]int{1, 2, 3, 4, 5, 6, 7}, "00:00", "24:00")
+		return schedule.Week{w}
+	}
+	return s.OpeningHours.Week()
+}
+
+func (s *Site) validate() error {
+	fe := FieldErrors{}
+	checkName(fe, "name", s.Name)
+	if s.Timezone == "" {
+		s.Timezone = "Europe/Brussels"
+	}
+	// LoadLocation opens files: it also takes "Europe//Brussels" or
+	// "Europe/./Brussels", which are not names and may outgrow the column.
+	if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "Local" ||
+		path.Clean(s.Timezone) != s.Timezone || len(s.Timezone) > 64 {
+		fe.Add("timezone", "The time zone must be an IANA name such as Europe/Brussels.")
+	}
+	checkArea(fe, "floor_area_m2", s.FloorAreaM2)
+	s.OpeningHours.check(fe, "opening_hours")
+	s.QuietHours.check(fe, "quiet_hours")
+	return fe.Err()
+}
+
+// CreateSite stores a new site.
+func (db *DB) CreateSite(ctx context.Context, s *Site) error {
+	if err := s.validate(); err != nil {
+		return err
+	}
+	return translate(db.tx(ctx, func(tx *gorm.DB) error { return tx.Create(s).Error }))
+}
+
+// Site returns the site with id, or a not_found *Error.
+func (db *DB) Site(ctx context.Context, id int64) (*Site, error) {
+	return first[Site](db.r(ctx), id, "Site")
+}
+
+// ListSites returns every site by name.
+func (db *DB) ListSites(ctx context.Context) ([]Site, error) {
+	sites := []Site{}
+	return sites, translate(db.r(ctx).Order("name, id").Find(&sites).Error)
+}
+
+// SitePatch is the one change type of a site: the fields a create sets
+// and a PATCH changes; nil fields stay as they are.
+type SitePatch struct {
+	Name         *string  `json:"name"`
+	Timezone     *string  `json:"timezone"`
+	FloorAreaM2  *float64 `json:"floor_area_m2"`
+	OpeningHours *Hours   `json:"opening_hours"`
+	QuietHours   *Hours   `json:"quiet_hours"`
+}
+
+// ApplyTo sets the fields p carries on s.
+func (p *SitePatch) ApplyTo(s *Site) { applyPatch(p, s) }
+
+// UpdateSite applies p. Shrinking the floor below its zones is a
+// floor_area_exceeded *Error.
+func (db *DB) UpdateSite(ctx context.Context, id int64, p SitePatch) (*Site, error) {
+	var s *Site
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		if s, err = first[Site](forUpdate(tx), id, "Site"); err != nil {
+			return err
+		}
+		p.ApplyTo(s)
+		if err := s.validate(); err != nil {
+			return err
+		}
+		used, err := zonesArea(tx, id, 0)
+		if err != nil {
+			return err
+		}
+		if used > s.FloorAreaM2+1e-9 {
+			return Errorf(CodeFloorAreaExceeded, "The zones already take %.1f m²: the floor cannot be smaller.", used).
+				With("zones_m2", used)
+		}
+		return tx.Save(s).Error
+	})
+	return s, translate(err)
+}
