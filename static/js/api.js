@@ -13,7 +13,7 @@ export function setCsrf(token) {
 }
 
 /** ApiError carries the contract's error shape: code, message, details. */
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(status, code, message, details) {
     super(message || code);
     this.status = status;
@@ -42,7 +42,7 @@ export function qs(params) {
  * It throws ApiError for any non-2xx answer and for network failures (code "network").
  * A 401 on anything but the sign-in routes fires the "atelier:unauthorized" event.
  */
-export async function api(method, path, body) {
+async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
   const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
   if (body !== undefined) {

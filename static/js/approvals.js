@@ -25,8 +25,8 @@ export async function render(root, ctx) {
       list.replaceChildren(errorNote(errorText(e)));
       return;
     }
-    const items = (res.bookings || []).filter((b) => b.status === 'pending');
-    const total = typeof res.total === 'number' ? res.total : items.length;
+    const items = res.bookings;
+    const total = res.total;
     if (!items.length) {
       list.replaceChildren(emptyNote(t('appr.none')));
     } else {

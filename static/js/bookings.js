@@ -24,17 +24,15 @@ export async function render(root, ctx) {
   async function load() {
     upcoming.replaceChildren(h('h2', { id: 'upcoming-h', text: t('mine.upcoming') }), loadingNote());
     past.replaceChildren();
-    let list;
+    let res;
     let lk;
     try {
-      const [res, l] = await Promise.all([get('/bookings', { member_id: ctx.user.id, limit: LIMIT }), store.lookup()]);
-      // Hosts are answered everybody's bookings: keep their own only.
-      list = (res.bookings || []).filter((b) => b.member_id === undefined || b.member_id === ctx.user.id);
-      lk = l;
+      [res, lk] = await Promise.all([get('/bookings', { member_id: ctx.user.id, limit: LIMIT }), store.lookup()]);
     } catch (e) {
       upcoming.append(errorNote(errorText(e)));
       return;
     }
+    const list = res.bookings;
     const now = Date.now();
     const next = list.filter((b) => Date.parse(b.end) > now).sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
     const done = list.filter((b) => Date.parse(b.end) <= now).sort((a, b) => Date.parse(b.start) - Date.parse(a.start));

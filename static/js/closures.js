@@ -44,7 +44,7 @@ export function closuresSection(site, resources, ctx) {
     list.replaceChildren(loadingNote());
     try {
       const res = await get(`/resources/${r.id}/closures`);
-      const items = (res.closures || []).sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+      const items = res.closures.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
       if (!items.length) {
         list.replaceChildren(emptyNote(t('clo.none', { name: r.name })));
         return;
@@ -103,7 +103,7 @@ export function closuresSection(site, resources, ctx) {
     busy(submit, async () => {
       try {
         const res = await post(`/resources/${r.id}/closures`, { start: time.rfc3339(start, tz), end: time.rfc3339(end, tz), reason: F.reason.value.trim() });
-        const cancelled = (res && res.cancelled) || [];
+        const { cancelled } = res;
         notice.replaceChildren(h('div', { class: 'notice notice-ok', role: 'status' },
           h('p', {}, h('span', { 'aria-hidden': 'true', class: 'notice-icon', text: '✓' }), t('clo.created', { name: r.name }), ' ', tn('clo.cancelledCount', cancelled.length)),
           cancelled.length ? h('ul', {}, cancelled.map((b) => h('li', {}, `${b.member_name || `#${b.member_id}`} — ${time.fmtRange(b.start, b.end, tz)}`))) : null));

@@ -27,7 +27,7 @@ export const useLabel = (use) => t(`use.${use}`);
 export const roleLabel = (role) => t(`role.${role}`);
 
 /** rulesParts lists a resource's booking rules as short phrases. */
-export function rulesParts(r) {
+function rulesParts(r) {
   const parts = [];
   if (r.kind === 'space') parts.push(t('rules.capacity', { q: quantityText(r.capacity, r.unit) }));
   if (r.slot_minutes) parts.push(t('rules.slot', { d: fmtDuration(r.slot_minutes) }));

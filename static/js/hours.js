@@ -6,7 +6,7 @@ import { t } from './i18n.js';
 import { weekdayName } from './time.js';
 
 /** daysText writes [1,2,3,4,5,7] as "Mon–Fri, Sun". */
-export function daysText(days) {
+function daysText(days) {
   const sorted = [...new Set(days)].sort((a, b) => a - b);
   const runs = [];
   for (const d of sorted) {

@@ -68,7 +68,7 @@ export const currentLang = () => lang;
 export const locale = () => LOCALES[lang];
 
 /** has tells whether a key is translated (in the language or in English). */
-export function has(key) {
+function has(key) {
   return key in dict || key in fallback;
 }
 

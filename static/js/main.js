@@ -30,10 +30,14 @@ const signoutButton = document.getElementById('signout');
 let user = null;
 let expired = false;
 let cleanup = null;
+// The first screen of a page load leaves focus where the browser put it; later
+// ones move it to their heading, so that screen readers hear the change.
+let shown = false;
 let pendingTimer = 0;
 let pendingCount = null;
 
 const isHost = () => !!user && (user.role === 'manager' || user.role === 'admin');
+const mayOpen = (name) => !!ROUTES[name] && (!ROUTES[name].host || isHost());
 
 function parseHash() {
   const raw = location.hash.replace(/^#\/?/, '');
@@ -82,7 +86,7 @@ async function refreshPending() {
   if (!isHost()) return;
   try {
     const r = await get('/bookings', { status: 'pending', limit: 1 });
-    pendingCount = typeof r.total === 'number' ? r.total : (r.bookings || []).length;
+    pendingCount = r.total;
   } catch {
     return; // keep the last known count; the next refresh will try again
   }
@@ -102,18 +106,23 @@ function startPending() {
 
 // Session
 
-async function onSignedIn(u, csrf) {
+/**
+ * adopt makes u the signed-in user with the session's CSRF token and shows the
+ * app: at start-up (GET /me) as after signing in.
+ */
+async function adopt(u, csrf) {
   user = u;
   expired = false;
-  setCsrf(csrf || u.csrf_token);
+  setCsrf(csrf);
   if (!storedLang() && LANGS.includes(u.language) && u.language !== currentLang()) {
     await setLang(u.language);
   }
   renderHeader();
   startPending();
-  const { name } = parseHash();
-  if (ROUTES[name] && (!ROUTES[name].host || isHost())) route(true);
-  else location.hash = '#/book';
+  // Signing in where this user may not go leads to Book as a new step in the
+  // history; at start-up route() puts Book in place of the address instead.
+  if (shown && !mayOpen(parseHash().name)) location.hash = '#/book';
+  else route();
 }
 
 function signedOut(sessionEnded) {
@@ -124,7 +133,7 @@ function signedOut(sessionEnded) {
   clearInterval(pendingTimer);
   store.invalidate();
   renderHeader();
-  route(true);
+  route();
 }
 
 async function signOut() {
@@ -148,7 +157,8 @@ const ctx = () => ({
   },
 });
 
-async function route(moveFocus = true) {
+async function route(moveFocus = shown) {
+  shown = true;
   if (cleanup) {
     try { cleanup(); } catch { /* a view's cleanup must not stop navigation */ }
     cleanup = null;
@@ -159,15 +169,15 @@ async function route(moveFocus = true) {
   if (!user) {
     renderNav('');
     document.title = `${t('signin.title')} · Atelier`;
-    signin.render(root, { onSignedIn, expired });
+    signin.render(root, { adopt, expired });
     return;
   }
   const { name } = parseHash();
-  const r = ROUTES[name];
-  if (!r || (r.host && !isHost())) {
+  if (!mayOpen(name)) {
     location.replace('#/book');
     return;
   }
+  const r = ROUTES[name];
   renderNav(name);
   root.classList.add(`view-${name}`);
   document.title = `${t(r.title)} · Atelier`;
@@ -199,13 +209,9 @@ async function boot() {
   window.addEventListener('atelier:unauthorized', () => { if (user) signedOut(true); });
   document.addEventListener('visibilitychange', () => { if (!document.hidden) refreshPending(); });
 
+  let me = null;
   try {
-    const me = await get('/me');
-    user = me;
-    setCsrf(me.csrf_token);
-    if (!storedLang() && LANGS.includes(me.language) && me.language !== currentLang()) await setLang(me.language);
-    renderHeader();
-    startPending();
+    me = await get('/me');
   } catch (e) {
     if (e.status !== 401) {
       const retry = h('button', { type: 'button', class: 'btn', id: 'retry', text: t('app.retry') });
@@ -214,8 +220,9 @@ async function boot() {
       return;
     }
   }
-  window.addEventListener('hashchange', () => route(true));
-  route(false);
+  window.addEventListener('hashchange', () => route());
+  if (me) await adopt(me, me.csrf_token);
+  else route();
 }
 
 boot();

@@ -4,13 +4,12 @@ import { h, busy, announce } from './dom.js';
 import { get, post, del } from './api.js';
 import { t, tn, errorText } from './i18n.js';
 import { fmtCalendarDate } from './time.js';
-
-const SHORT_DATE = { day: 'numeric', month: 'short', year: 'numeric' };
 import * as store from './store.js';
 import { ROLES, roleLabel, emptyNote, loadingNote, errorNote, okNote } from './format.js';
 import { field, values, errorBox, showErrors, clearErrors } from './forms.js';
 
 const LIMIT = 1000;
+const SHORT_DATE = { day: 'numeric', month: 'short', year: 'numeric' };
 
 export async function render(root, ctx) {
   const isAdmin = ctx.user.role === 'admin';
@@ -28,8 +27,8 @@ export async function render(root, ctx) {
     listPart.replaceChildren(h('h2', { id: 'members-h', text: t('mem.list') }), loadingNote());
     try {
       const res = await get('/members', { limit: LIMIT });
-      members = (res.members || []).sort((a, b) => (a.name || '').localeCompare(b.name || ''));
-      const total = typeof res.total === 'number' ? res.total : members.length;
+      members = res.members.sort((a, b) => (a.name || '').localeCompare(b.name || ''));
+      const total = res.total;
       listPart.replaceChildren(
         h('h2', { id: 'members-h' }, t('mem.list'), ' ', h('span', { class: 'count', text: `(${total})` })),
         h('div', { class: 'field' }, h('label', { for: 'member-filter', text: t('mem.filter') }), filter),
@@ -103,7 +102,7 @@ export async function render(root, ctx) {
     let lk;
     try {
       const [res, l] = await Promise.all([get(`/members/${m.id}/certifications`), store.lookup()]);
-      certs = new Map((res.certifications || []).map((c) => [c.resource_id, c]));
+      certs = new Map(res.certifications.map((c) => [c.resource_id, c]));
       lk = l;
     } catch (e) {
       certPart.append(errorNote(errorText(e)));

@@ -8,7 +8,7 @@ import { field, errorBox, showErrors, clearErrors } from './forms.js';
 
 let lastEmail = '';
 
-/** render shows the sign-in form; ctx.onSignedIn(user, csrf) is called on success. */
+/** render shows the sign-in form; ctx.adopt(user, csrf) takes over on success. */
 export function render(root, ctx) {
   const box = errorBox('signin-error');
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'signin-submit', 'data-testid': 'signin-submit', text: t('signin.submit') });
@@ -33,7 +33,7 @@ export function render(root, ctx) {
       try {
         const res = await post('/auth/session', { email, password });
         form.elements.password.value = '';
-        await ctx.onSignedIn(res.user, res.csrf_token);
+        await ctx.adopt(res.user, res.csrf_token);
       } catch (err) {
         const code = err.status === 401 ? 'signin_failed' : err.code;
         showErrors(form, box, { ...err, code, message: err.message });

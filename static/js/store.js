@@ -17,9 +17,9 @@ function once(key, load) {
   return cache[key];
 }
 
-export const sites = () => once('sites', () => get('/sites').then((r) => r.sites || []));
-export const zones = (siteId) => once(`zones:${siteId}`, () => get('/zones', { site_id: siteId }).then((r) => r.zones || []));
-export const resources = () => once('resources', () => get('/resources', { limit: 1000 }).then((r) => r.resources || []));
+export const sites = () => once('sites', () => get('/sites').then((r) => r.sites));
+export const zones = (siteId) => once(`zones:${siteId}`, () => get('/zones', { site_id: siteId }).then((r) => r.zones));
+export const resources = () => once('resources', () => get('/resources').then((r) => r.resources));
 
 /** invalidate forgets everything, so the next read fetches again. */
 export function invalidate() {

@@ -23,7 +23,7 @@ function partsFormatter(tz) {
 }
 
 /** wallParts answers the local calendar fields of an instant in tz. */
-export function wallParts(ms, tz) {
+function wallParts(ms, tz) {
   const o = {};
   for (const p of partsFormatter(tz).formatToParts(new Date(ms))) o[p.type] = p.value;
   return {
@@ -33,20 +33,20 @@ export function wallParts(ms, tz) {
 }
 
 /** offsetMinutes answers tz's offset from UTC at that instant (+60 for CET, +120 for CEST). */
-export function offsetMinutes(ms, tz) {
+function offsetMinutes(ms, tz) {
   const p = wallParts(ms, tz);
   const asUTC = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return Math.round((asUTC - Math.floor(ms / 1000) * 1000) / 60000);
 }
 
 /** localDate answers "YYYY-MM-DD" for an instant in tz. */
-export function localDate(ms, tz) {
+function localDate(ms, tz) {
   const p = wallParts(ms, tz);
   return `${String(p.year).padStart(4, '0')}-${pad(p.month)}-${pad(p.day)}`;
 }
 
 /** localTime answers "HH:MM" for an instant in tz. */
-export function localTime(ms, tz) {
+function localTime(ms, tz) {
   const p = wallParts(ms, tz);
   return `${pad(p.hour)}:${pad(p.minute)}`;
 }
@@ -96,7 +96,7 @@ export function addDays(date, n) {
 }
 
 /** isoWeekday answers 1 (Monday) ... 7 (Sunday) for a calendar date. */
-export function isoWeekday(date) {
+function isoWeekday(date) {
   const [y, m, d] = date.split('-').map(Number);
   const wd = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
   return wd === 0 ? 7 : wd;
@@ -105,12 +105,6 @@ export function isoWeekday(date) {
 export const mondayOf = (date) => addDays(date, 1 - isoWeekday(date));
 export const today = (tz) => localDate(Date.now(), tz);
 export const isDate = (s) => /^\d{4}-\d{2}-\d{2}$/.test(s || '');
-
-/** minutesOf turns "HH:MM" into minutes since midnight ("24:00" is 1440). */
-export function minutesOf(time) {
-  const [h, m] = time.split(':').map(Number);
-  return h * 60 + m;
-}
 
 /** timeOf turns minutes since midnight into "HH:MM" (1440 and more wrap to the next day). */
 export function timeOf(minutes) {
@@ -134,8 +128,8 @@ function fmt(tz, opts) {
 const DAY = { weekday: 'short', day: 'numeric', month: 'short' };
 const TIME = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
 
-export const fmtTime = (ms, tz) => fmt(tz, TIME).format(ms);
-export const fmtDay = (ms, tz) => fmt(tz, DAY).format(ms);
+const fmtTime = (ms, tz) => fmt(tz, TIME).format(ms);
+const fmtDay = (ms, tz) => fmt(tz, DAY).format(ms);
 export const fmtDateTime = (ms, tz) => fmt(tz, { ...DAY, ...TIME }).format(ms);
 
 /** fmtRange writes "Mon 10 Mar, 10:00–12:00", or both ends in full across days. */
