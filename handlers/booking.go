@@ -14,6 +14,7 @@ type bookingJSON struct {
 	ResourceName string     `json:"resource_name"`
 	MemberID     int64      `json:"member_id"`
 	MemberName   string     `json:"member_name"`
+	SeriesID     *int64     `json:"series_id"`
 	Start        time.Time  `json:"start"`
 	End          time.Time  `json:"end"`
 	Quantity     int        `json:"quantity"`
@@ -40,7 +41,7 @@ func toBooking(b *models.Booking) bookingJSON {
 		return &l
 	}
 	return bookingJSON{ID: b.ID, ResourceID: b.ResourceID, ResourceName: b.ResourceName, MemberID: b.MemberID,
-		MemberName: b.MemberName, Start: b.StartAt.In(loc), End: b.EndAt.In(loc), Quantity: b.Quantity,
+		MemberName: b.MemberName, SeriesID: b.SeriesID, Start: b.StartAt.In(loc), End: b.EndAt.In(loc), Quantity: b.Quantity,
 		Status: b.Status, Note: b.Note, Reason: b.Reason, Sequence: b.Sequence, CreatedAt: b.CreatedAt.In(loc),
 		UpdatedAt: b.UpdatedAt.In(loc), DecidedBy: b.DecidedBy, DecidedAt: local(b.DecidedAt),
 		CancelledBy: b.CancelledBy, CancelledAt: local(b.CancelledAt)}
@@ -63,11 +64,9 @@ type bookingRequest struct {
 	Note       string  `json:"note"`
 }
 
-func (s *server) handleCreateBooking(c echo.Context) error {
-	var req bookingRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
+// booking checks the fields every booking-shaped body shares (a booking,
+// a series, a waiting-list entry) and returns the request they make.
+func (req *bookingRequest) booking() (models.BookingRequest, error) {
 	fe := models.FieldErrors{}
 	start := timeField(fe, "start", req.Start)
 	end := timeField(fe, "end", req.End)
@@ -81,11 +80,20 @@ func (s *server) handleCreateBooking(c echo.Context) error {
 			fe.Add("quantity", "The quantity must be at least 1.")
 		}
 	}
-	if err := fe.Err(); err != nil {
+	return models.BookingRequest{ResourceID: req.ResourceID, MemberID: req.MemberID, Start: start, End: end,
+		Quantity: qty, Note: req.Note}, fe.Err()
+}
+
+func (s *server) handleCreateBooking(c echo.Context) error {
+	var req bookingRequest
+	if err := decode(c, &req); err != nil {
 		return err
 	}
-	b, err := s.db.CreateBooking(c.Request().Context(), actor(c), models.BookingRequest{
-		ResourceID: req.ResourceID, MemberID: req.MemberID, Start: start, End: end, Quantity: qty, Note: req.Note})
+	br, err := req.booking()
+	if err != nil {
+		return err
+	}
+	b, err := s.db.CreateBooking(c.Request().Context(), actor(c), br)
 	if err != nil {
 		if code := models.ErrorCode(err); code != "" && code != models.CodeUnavailable {
 			s.metrics.refused.WithLabelValues(string(code)).Inc()

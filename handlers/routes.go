@@ -64,6 +64,22 @@ func (s *server) routes(e *echo.Echo) {
 	a.POST("/bookings/:id/cancel", s.handleDecide(models.Cancel))
 	a.GET("/bookings/:id/ics", s.handleBookingICS)
 
+	a.POST("/series", s.handleCreateSeries)
+	a.POST("/series/preview", s.handlePreviewSeries)
+	a.GET("/series", s.handleListSeries)
+	a.GET("/series/:id", s.handleGetSeries)
+	a.POST("/series/:id/approve", s.handleDecideSeries(models.Approve))
+	a.POST("/series/:id/reject", s.handleDecideSeries(models.Reject))
+	a.POST("/series/:id/cancel", s.handleDecideSeries(models.Cancel))
+
+	a.POST("/waitlist", s.handleJoinWaitlist)
+	a.GET("/waitlist", s.handleListWaitlist)
+	a.DELETE("/waitlist/:id", s.handleLeaveWaitlist)
+
+	a.GET("/me/notifications", s.handleNotifications)
+	a.POST("/me/notifications/read", s.handleReadAllNotifications)
+	a.POST("/me/notifications/:id/read", s.handleReadNotification)
+
 	e.GET("/calendar/:token", s.handleFeed, feedLimiter())
 
 	if s.cfg.Static != nil {

@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"atelier/i18n"
 	"atelier/models"
 	"context"
 	"errors"
@@ -41,6 +42,7 @@ type server struct {
 	log     *slog.Logger
 	metrics *metrics
 	feeds   *feedCache
+	words   *i18n.Catalog
 }
 
 // New returns the HTTP handler of Atelier over db.
@@ -51,7 +53,8 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 	if cfg.LoginLimits == (models.LoginLimits{}) {
 		cfg.LoginLimits = models.DefaultLoginLimits
 	}
-	s := &server{db: db, cfg: cfg, log: cfg.Logger, metrics: newMetrics(db), feeds: newFeedCache(cfg.FeedCacheSize)}
+	s := &server{db: db, cfg: cfg, log: cfg.Logger, metrics: newMetrics(db), feeds: newFeedCache(cfg.FeedCacheSize),
+		words: i18n.Default()}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

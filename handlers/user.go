@@ -22,6 +22,8 @@ type mePatch struct {
 	Name     *string `json:"name"`
 	Language *string `json:"language"`
 	Password *string `json:"password"`
+	// EmailNotifications turns the email copy of notifications on or off.
+	EmailNotifications *bool `json:"email_notifications"`
 	// CurrentPassword must accompany a new password.
 	CurrentPassword string `json:"current_password"`
 }
@@ -36,7 +38,8 @@ func (s *server) handlePatchMe(c echo.Context) error {
 		return models.Invalid("current_password", "The current password is wrong.")
 	}
 	u, err := s.db.UpdateUser(c.Request().Context(), me, me.ID,
-		models.UserPatch{Name: req.Name, Language: req.Language, Password: req.Password})
+		models.UserPatch{Name: req.Name, Language: req.Language, Password: req.Password,
+			EmailNotifications: req.EmailNotifications})
 	if err != nil {
 		return err
 	}
@@ -51,11 +54,13 @@ type userJSON struct {
 	Language  string    `json:"language"`
 	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"created_at"`
+	// EmailNotifications: notifications also arrive by email.
+	EmailNotifications bool `json:"email_notifications"`
 }
 
 func toUser(u *models.User) userJSON {
 	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), Language: u.Language,
-		Active: u.Active, CreatedAt: u.CreatedAt}
+		Active: u.Active, CreatedAt: u.CreatedAt, EmailNotifications: u.EmailNotifications}
 }
 
 type memberRequest struct {

@@ -27,6 +27,7 @@ type Booking struct {
 	ID          int64
 	ResourceID  int64
 	MemberID    int64
+	SeriesID    *int64 // the series it is an occurrence of, if any
 	StartAt     time.Time
 	EndAt       time.Time
 	BusyUntil   time.Time // EndAt plus the resource's buffer at booking time
@@ -41,6 +42,7 @@ type Booking struct {
 	CancelledBy *int64
 	CancelledAt *time.Time
 	Sequence    int // raised on every change, for calendar clients
+	RemindedAt  *time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 
@@ -71,6 +73,7 @@ type BookingRequest struct {
 	Start, End time.Time
 	Quantity   int
 	Note       string
+	SeriesID   *int64 // set by CreateSeries for its occurrences
 }
 
 // CreateBooking checks the request against the rules and stores it in one
@@ -93,30 +96,14 @@ func (db *DB) CreateBooking(ctx context.Context, actor *User, req BookingRequest
 	}
 	var b *Booking
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		if err := lockResource(tx, req.ResourceID); err != nil {
-			if ErrorCode(err) == CodeNotFound {
-				return Invalid("resource_id", "No resource has this id.")
-			}
+		if err := lockBookable(tx, req.ResourceID); err != nil {
 			return err
 		}
-		f, err := gatherFacts(tx, db.now(), actor, req)
-		if err != nil {
+		var err error
+		if b, err = placeBooking(tx, db.now(), actor, req); err != nil {
 			return err
 		}
-		if err := Check(f); err != nil {
-			return err
-		}
-		status := StatusApproved
-		if f.Resource.RequiresApproval && !actor.Role.IsHost() {
-			status = StatusPending
-		}
-		b = &Booking{
-			ResourceID: req.ResourceID, MemberID: req.MemberID, StartAt: req.Start, EndAt: req.End,
-			BusyUntil: req.End.Add(f.Resource.Buffer()), Quantity: req.Quantity,
-			Exclusive: f.Resource.Capacity == 1, Status: status, Note: strings.TrimSpace(req.Note),
-			CreatedBy: actor.ID,
-		}
-		return tx.Omit("ResourceName", "MemberName", "ZoneName", "SiteName", "Timezone").Create(b).Error
+		return db.notifyRequested(tx, db.now(), []int64{b.ID}, nil)
 	})
 	if err != nil {
 		err = translate(err)
@@ -126,6 +113,48 @@ func (db *DB) CreateBooking(ctx context.Context, actor *User, req BookingRequest
 	// Read it back as stored, after the commit: outside the write lock.
 	if err := bookingRows(db.r(ctx)).Where("bookings.id = ?", b.ID).Take(b).Error; err != nil {
 		return nil, translate(err)
+	}
+	return b, nil
+}
+
+// lockBookable takes the resource's lock for a booking request: a
+// resource that does not exist is a validation *Error, as the contract
+// says of a body naming an unknown id.
+func lockBookable(tx *gorm.DB, resourceID int64) error {
+	if err := lockResource(tx, resourceID); err != nil {
+		if ErrorCode(err) == CodeNotFound {
+			return Invalid("resource_id", "No resource has this id.")
+		}
+		return err
+	}
+	return nil
+}
+
+// placeBooking judges req by the rules and stores it, inside a write
+// transaction that already holds the resource's lock. Single bookings,
+// every occurrence of a series and every waiting-list promotion go through
+// it, so they are judged alike; what the transaction stored before counts
+// (a series' earlier occurrences hold their slots and their quota).
+func placeBooking(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*Booking, error) {
+	f, err := gatherFacts(tx, now, actor, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := Check(f); err != nil {
+		return nil, err
+	}
+	status := StatusApproved
+	if f.Resource.RequiresApproval && !actor.Role.IsHost() {
+		status = StatusPending
+	}
+	b := &Booking{
+		ResourceID: req.ResourceID, MemberID: req.MemberID, SeriesID: req.SeriesID, StartAt: req.Start, EndAt: req.End,
+		BusyUntil: req.End.Add(f.Resource.Buffer()), Quantity: req.Quantity,
+		Exclusive: f.Resource.Capacity == 1, Status: status, Note: strings.TrimSpace(req.Note),
+		CreatedBy: actor.ID,
+	}
+	if err := tx.Omit("ResourceName", "MemberName", "ZoneName", "SiteName", "Timezone").Create(b).Error; err != nil {
+		return nil, err
 	}
 	return b, nil
 }
@@ -346,20 +375,23 @@ func (db *DB) Decide(ctx context.Context, actor *User, id int64, move Transition
 	now := db.now()
 	var b *Booking
 	err := db.tx(ctx, func(tx *gorm.DB) error {
+		// The resource's lock first, as every booking takes it: capacity
+		// this frees goes to the waiting list before anyone else sees it.
+		var rid []int64
+		if err := tx.Table("bookings").Where("id = ?", id).Pluck("resource_id", &rid).Error; err != nil {
+			return err
+		}
+		if len(rid) == 0 {
+			return notFound("Booking")
+		}
+		if err := lockResource(tx, rid[0]); err != nil {
+			return err
+		}
 		q := tx.Table("bookings").Where("id = ? AND status IN ?", id, t.from)
 		if !actor.Role.IsHost() {
 			q = q.Where("member_id = ? AND end_at > ?", actor.ID, now)
 		}
-		set := map[string]any{"status": t.to, "updated_at": now, "sequence": gorm.Expr("sequence + 1")}
-		if move == Cancel {
-			set["cancelled_by"], set["cancelled_at"] = actor.ID, now
-		} else {
-			set["decided_by"], set["decided_at"] = actor.ID, now
-		}
-		if reason != "" || move != Approve {
-			set["reason"] = reason
-		}
-		res := q.Updates(set)
+		res := q.Updates(moveColumns(move, actor, now, reason))
 		if res.Error != nil {
 			return res.Error
 		}
@@ -379,8 +411,17 @@ func (db *DB) Decide(ctx context.Context, actor *User, id int64, move Transition
 			return Errorf(CodeInvalidTransition, "This booking is over: it cannot be cancelled any more.").With("status", cur.Status)
 		}
 		b = &cur
-		return audit(tx, actor, "booking."+string(move), "booking", id,
-			map[string]any{"member_id": cur.MemberID, "resource_id": cur.ResourceID, "reason": reason})
+		if err := audit(tx, actor, "booking."+string(move), "booking", id,
+			map[string]any{"member_id": cur.MemberID, "resource_id": cur.ResourceID, "reason": reason}); err != nil {
+			return err
+		}
+		if err := db.notifyDecision(tx, now, actor, move, cur.MemberID, id, nil, reason, 0); err != nil {
+			return err
+		}
+		if move == Approve {
+			return nil
+		}
+		return db.promote(tx, now, cur.ResourceID, []Span{{cur.StartAt, cur.BusyUntil}})
 	})
 	if err != nil {
 		return nil, translate(err)

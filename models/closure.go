@@ -3,6 +3,7 @@ package models
 import (
 	"atelier/schedule"
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -82,7 +83,15 @@ func (db *DB) CreateClosure(ctx context.Context, actor *User, resourceID int64, 
 		}).Error; err != nil {
 			return err
 		}
-		return bookingRows(tx).Where("bookings.id IN ?", ids).Order("bookings.start_at").Find(&cancelled).Error
+		if err := bookingRows(tx).Where("bookings.id IN ?", ids).Order("bookings.start_at").Find(&cancelled).Error; err != nil {
+			return err
+		}
+		for _, b := range cancelled {
+			if err := db.notifyDecision(tx, now, actor, Cancel, b.MemberID, b.ID, nil, b.Reason, 0); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, nil, translate(err)
@@ -112,13 +121,23 @@ func (db *DB) ListClosures(ctx context.Context, resourceID int64, from time.Time
 // cancelled: their members were told and may have planned otherwise.
 func (db *DB) DeleteClosure(ctx context.Context, actor *User, resourceID, id int64) error {
 	return translate(db.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Where("id = ? AND resource_id = ?", id, resourceID).Delete(&Closure{})
-		if res.Error == nil && res.RowsAffected == 0 {
-			return notFound("Closure")
+		if err := lockResource(tx, resourceID); err != nil {
+			return err
 		}
-		if res.Error != nil {
-			return res.Error
+		var c Closure
+		if err := tx.Where("id = ? AND resource_id = ?", id, resourceID).Take(&c).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return notFound("Closure")
+			}
+			return err
 		}
-		return audit(tx, actor, "closure.delete", "closure", id, map[string]any{"resource_id": resourceID})
+		if err := tx.Delete(&Closure{}, id).Error; err != nil {
+			return err
+		}
+		if err := audit(tx, actor, "closure.delete", "closure", id, map[string]any{"resource_id": resourceID}); err != nil {
+			return err
+		}
+		// The reopened time may now hold what people wait for.
+		return db.promote(tx, db.now(), resourceID, []Span{{c.StartAt, c.EndAt}})
 	}))
 }

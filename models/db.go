@@ -39,7 +39,10 @@ type DB struct {
 	read    *gorm.DB
 	Dialect Dialect
 	// Now is the clock of every rule; tests replace it.
-	Now     func() time.Time
+	Now func() time.Time
+	// Mail is whether notifications also go out by email: set before
+	// serving when a mail server is configured.
+	Mail    bool
 	log     *slog.Logger
 	feedKey []byte
 	keyMu   sync.Mutex

@@ -199,6 +199,100 @@ func migrations(dialect Dialect) []*gormigrate.Migration {
 			},
 			Rollback: func(tx *gorm.DB) error { return tx.Migrator().DropTable("audit_entries") },
 		},
+		{
+			// Recurring series, their occurrences' link, and the waiting list.
+			ID: "0005_series_waitlist",
+			Migrate: func(tx *gorm.DB) error {
+				type series struct {
+					ID         int64     `gorm:"primaryKey"`
+					ResourceID int64     `gorm:"not null;index"`
+					MemberID   int64     `gorm:"not null;index"`
+					RRule      string    `gorm:"column:rrule;size:500;not null"`
+					StartAt    time.Time `gorm:"not null"`
+					EndAt      time.Time `gorm:"not null"`
+					Quantity   int       `gorm:"not null"`
+					Note       string    `gorm:"size:2000;not null;default:''"`
+					CreatedBy  int64     `gorm:"not null"`
+					CreatedAt  time.Time `gorm:"not null"`
+				}
+				type booking struct {
+					SeriesID *int64 `gorm:"index"`
+				}
+				type waitlistEntry struct {
+					ID         int64     `gorm:"primaryKey"`
+					ResourceID int64     `gorm:"not null;index:idx_waitlist_resource_status_start,priority:1"`
+					MemberID   int64     `gorm:"not null;index"`
+					StartAt    time.Time `gorm:"not null;index:idx_waitlist_resource_status_start,priority:3"`
+					EndAt      time.Time `gorm:"not null"`
+					Quantity   int       `gorm:"not null"`
+					Status     string    `gorm:"size:16;not null;index:idx_waitlist_resource_status_start,priority:2"`
+					BookingID  *int64
+					CreatedAt  time.Time `gorm:"not null"`
+				}
+				if err := tx.Migrator().CreateTable(&series{}, &waitlistEntry{}); err != nil {
+					return err
+				}
+				if err := tx.Table("bookings").Migrator().AddColumn(&booking{}, "SeriesID"); err != nil {
+					return err
+				}
+				return tx.Exec("CREATE INDEX idx_bookings_series_id ON bookings (series_id)").Error
+			},
+			Rollback: func(tx *gorm.DB) error {
+				if err := tx.Exec("DROP INDEX idx_bookings_series_id").Error; err != nil {
+					return err
+				}
+				if err := tx.Exec("ALTER TABLE bookings DROP COLUMN series_id").Error; err != nil {
+					return err
+				}
+				return tx.Migrator().DropTable("waitlist_entries", "series")
+			},
+		},
+		{
+			// Notifications, the mail outbox, reminders, and each user's
+			// choice of email.
+			ID: "0006_notifications",
+			Migrate: func(tx *gorm.DB) error {
+				type notification struct {
+					ID        int64  `gorm:"primaryKey"`
+					UserID    int64  `gorm:"not null;index:idx_notifications_user_created,priority:1"`
+					Kind      string `gorm:"size:32;not null"`
+					BookingID *int64 `gorm:"index"`
+					SeriesID  *int64
+					Params    string `gorm:"type:text;not null"`
+					ReadAt    *time.Time
+					CreatedAt time.Time `gorm:"not null;index:idx_notifications_user_created,priority:2"`
+				}
+				type outboxMessage struct {
+					ID             int64     `gorm:"primaryKey"`
+					NotificationID int64     `gorm:"not null;uniqueIndex"`
+					Status         string    `gorm:"size:16;not null;index:idx_outbox_status_next,priority:1"`
+					Attempts       int       `gorm:"not null;default:0"`
+					NextAttemptAt  time.Time `gorm:"not null;index:idx_outbox_status_next,priority:2"`
+					LastError      string    `gorm:"size:2000;not null;default:''"`
+					SentAt         *time.Time
+					CreatedAt      time.Time `gorm:"not null"`
+				}
+				type user struct {
+					EmailNotifications bool `gorm:"not null;default:true"`
+				}
+				type booking struct {
+					RemindedAt *time.Time
+				}
+				if err := tx.Migrator().CreateTable(&notification{}, &outboxMessage{}); err != nil {
+					return err
+				}
+				if err := tx.Migrator().AddColumn(&user{}, "EmailNotifications"); err != nil {
+					return err
+				}
+				if err := tx.Migrator().AddColumn(&booking{}, "RemindedAt"); err != nil {
+					return err
+				}
+				return tx.Exec("CREATE INDEX idx_bookings_status_start ON bookings (status, start_at)").Error
+			},
+			Rollback: func(tx *gorm.DB) error {
+				return tx.Migrator().DropTable("outbox_messages", "notifications")
+			},
+		},
 	}
 }
 

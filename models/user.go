@@ -30,16 +30,19 @@ var languages = map[string]bool{"fr": true, "nl": true, "en": true}
 
 // User is a person with an account: a member, a manager or an admin.
 type User struct {
-	ID                int64
-	Email             string
-	Name              string
-	Role              Role
-	Language          string
-	PasswordHash      string
-	Active            bool
-	PasswordChangedAt time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	ID           int64
+	Email        string
+	Name         string
+	Role         Role
+	Language     string
+	PasswordHash string
+	Active       bool
+	// EmailNotifications sends each notification by email too (when the
+	// server has a mail server); on unless the user turns it off.
+	EmailNotifications bool
+	PasswordChangedAt  time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // NewUser holds what it takes to create an account.
@@ -83,7 +86,7 @@ func (db *DB) CreateUser(ctx context.Context, actor *User, in NewUser) (*User, e
 	}
 	now := db.now()
 	u := &User{Email: in.Email, Name: strings.TrimSpace(in.Name), Role: in.Role, Language: in.Language,
-		PasswordHash: hash, Active: true, PasswordChangedAt: now}
+		PasswordHash: hash, Active: true, EmailNotifications: true, PasswordChangedAt: now}
 	err = db.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(u).Error; err != nil {
 			return err
@@ -136,6 +139,7 @@ type UserPatch struct {
 	Name, Language, Password *string
 	Role                     *Role
 	Active                   *bool
+	EmailNotifications       *bool
 }
 
 // UpdateUser applies p to the account id. Only an admin changes roles or
@@ -207,6 +211,10 @@ func (db *DB) UpdateUser(ctx context.Context, actor *User, id int64, p UserPatch
 			changes = append(changes, change{"member.role", map[string]any{"from": u.Role, "to": *p.Role}})
 			u.Role = *p.Role
 			set["role"] = u.Role
+		}
+		if p.EmailNotifications != nil {
+			u.EmailNotifications = *p.EmailNotifications
+			set["email_notifications"] = u.EmailNotifications
 		}
 		if p.Active != nil && *p.Active != u.Active {
 			changes = append(changes, change{"member.active", map[string]any{"active": *p.Active}})

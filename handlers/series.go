@@ -1,0 +1,163 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"atelier/models"
+
+	"github.com/labstack/echo/v4"
+)
+
+type seriesJSON struct {
+	ID         int64         `json:"id"`
+	ResourceID int64         `json:"resource_id"`
+	MemberID   int64         `json:"member_id"`
+	RRule      string        `json:"rrule"`
+	Quantity   int           `json:"quantity"`
+	Note       string        `json:"note"`
+	CreatedAt  time.Time     `json:"created_at"`
+	Bookings   []bookingJSON `json:"bookings"`
+	Skipped    []skippedJSON `json:"skipped"`
+}
+
+type skippedJSON struct {
+	Start   time.Time   `json:"start"`
+	End     time.Time   `json:"end"`
+	Code    models.Code `json:"code"`
+	Message string      `json:"message"`
+}
+
+func toSkipped(list []models.Skipped, loc *time.Location) []skippedJSON {
+	out := make([]skippedJSON, len(list))
+	for i, k := range list {
+		out[i] = skippedJSON{Start: k.Start.In(loc), End: k.End.In(loc), Code: k.Code, Message: k.Message}
+	}
+	return out
+}
+
+func toSeries(se *models.Series, loc *time.Location) seriesJSON {
+	if len(se.Bookings) > 0 {
+		loc = se.Bookings[0].Location()
+	}
+	return seriesJSON{ID: se.ID, ResourceID: se.ResourceID, MemberID: se.MemberID, RRule: se.RRule,
+		Quantity: se.Quantity, Note: se.Note, CreatedAt: se.CreatedAt.In(loc),
+		Bookings: toBookings(se.Bookings), Skipped: toSkipped(se.Skipped, loc)}
+}
+
+type seriesRequest struct {
+	bookingRequest
+	RRule      string `json:"rrule"`
+	OnConflict string `json:"on_conflict"`
+}
+
+// decodeSeries reads the body shared by a series and its preview.
+func decodeSeries(c echo.Context) (models.SeriesRequest, error) {
+	var req seriesRequest
+	if err := decode(c, &req); err != nil {
+		return models.SeriesRequest{}, err
+	}
+	br, err := req.booking()
+	return models.SeriesRequest{BookingRequest: br, RRule: req.RRule, OnConflict: req.OnConflict}, err
+}
+
+func (s *server) handleCreateSeries(c echo.Context) error {
+	req, err := decodeSeries(c)
+	if err != nil {
+		return err
+	}
+	se, err := s.db.CreateSeries(c.Request().Context(), actor(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toSeries(se, time.UTC))
+}
+
+type previewResponse struct {
+	Bookings []bookingJSON `json:"bookings"`
+	Skipped  []skippedJSON `json:"skipped"`
+}
+
+func (s *server) handlePreviewSeries(c echo.Context) error {
+	req, err := decodeSeries(c)
+	if err != nil {
+		return err
+	}
+	se, err := s.db.PreviewSeries(c.Request().Context(), actor(c), req)
+	if err != nil {
+		return err
+	}
+	out := toSeries(se, time.UTC)
+	return c.JSON(http.StatusOK, previewResponse{Bookings: out.Bookings, Skipped: out.Skipped})
+}
+
+type seriesListResponse struct {
+	Series []seriesJSON `json:"series"`
+	Total  int64        `json:"total"`
+}
+
+func (s *server) handleListSeries(c echo.Context) error {
+	q := newQuery(c)
+	memberID, resourceID, page := q.int64("member_id"), q.int64("resource_id"), q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	list, total, err := s.db.ListSeries(c.Request().Context(), actor(c), memberID, resourceID, page)
+	if err != nil {
+		return err
+	}
+	out := seriesListResponse{Series: make([]seriesJSON, len(list)), Total: total}
+	for i := range list {
+		out.Series[i] = toSeries(&list[i], time.UTC)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *server) handleGetSeries(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	se, err := s.db.Series(c.Request().Context(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toSeries(se, time.UTC))
+}
+
+type seriesDecisionRequest struct {
+	Reason string  `json:"reason"`
+	From   *string `json:"from"`
+	To     *string `json:"to"`
+}
+
+// handleDecideSeries answers approve, reject and cancel of a whole series;
+// the body is optional, as for a single booking.
+func (s *server) handleDecideSeries(move models.Transition) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		var req seriesDecisionRequest
+		if err := decodeOptional(c, &req); err != nil {
+			return err
+		}
+		fe := models.FieldErrors{}
+		var rng models.SeriesRange
+		if req.From != nil {
+			rng.From = timeField(fe, "from", req.From)
+		}
+		if req.To != nil {
+			rng.To = timeField(fe, "to", req.To)
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		se, err := s.db.DecideSeries(c.Request().Context(), actor(c), id, move, req.Reason, rng)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, toSeries(se, time.UTC))
+	}
+}
