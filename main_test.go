@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"atelier/internal/apitest"
+	"atelier/internal/apitest/testclock"
 )
 
 // The tests in this file drive run() in the test process, as main does,
@@ -268,7 +269,7 @@ const slotsPerDay = 24
 // 4 January of next year on: in the future by the server's real clock, and
 // before any daylight-saving change for k < 60*slotsPerDay.
 func slot(k int) (start, end string) {
-	day := time.Date(time.Now().Year()+1, time.January, 4, 8, 0, 0, 0, apitest.Brussels).AddDate(0, 0, k/slotsPerDay)
+	day := time.Date(time.Now().Year()+1, time.January, 4, 8, 0, 0, 0, testclock.Brussels).AddDate(0, 0, k/slotsPerDay)
 	s := day.Add(time.Duration(k%slotsPerDay) * 30 * time.Minute)
 	return s.Format(time.RFC3339), s.Add(30 * time.Minute).Format(time.RFC3339)
 }

@@ -16,6 +16,7 @@ import (
 
 	"atelier/handlers"
 	"atelier/internal/apitest"
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 	"atelier/static"
 
@@ -137,9 +138,9 @@ func (p *page) signOut() {
 func TestBrowserBookingFlow(t *testing.T) {
 	ctx := browser(t)
 	env := apitest.New(t)
-	w := env.NewWorkshop()
-	env.Must(200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"requires_approval": true})
-	member := env.NewUser(models.RoleMember, "Camille Dubois")
+	w := env.NewWorkshop(t)
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"requires_approval": true})
+	member := env.NewUser(t, models.RoleMember, "Camille Dubois")
 	env.DB.Now = time.Now // the browser lives in real time
 	srv := httptest.NewServer(handlers.New(env.DB, handlers.Config{PublicURL: "http://atelier.test", Static: static.Files}))
 	defer srv.Close()
@@ -149,7 +150,7 @@ func TestBrowserBookingFlow(t *testing.T) {
 	p.shot("01-sign-in")
 	p.signIn(member.Email)
 
-	tomorrow := time.Now().In(apitest.Brussels).AddDate(0, 0, 1).Format(time.DateOnly)
+	tomorrow := time.Now().In(testclock.Brussels).AddDate(0, 0, 1).Format(time.DateOnly)
 	book := func() {
 		p.do("fill the booking form",
 			chromedp.Navigate(fmt.Sprintf("%s/#/book?resource=%d", srv.URL, w.Machine)),

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"atelier/internal/apitest"
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 )
 
@@ -145,34 +146,23 @@ func (rt authzRoute) split() (method, pattern string) {
 	return method, pattern
 }
 
-// mustStatus sends a request on behalf of a (sub)test and fails it unless
-// the status is want.
-func mustStatus(t *testing.T, env *apitest.Env, want int, method, path, token string, body any) *apitest.Response {
-	t.Helper()
-	r := env.Do(method, path, token, body)
-	if r.Code != want {
-		t.Fatalf("%s %s: want %d, got %s", method, path, want, r)
-	}
-	return r
-}
-
 func newAuthzWorld(t *testing.T) *authzWorld {
 	env := apitest.New(t)
-	w := &authzWorld{env: env, ws: env.NewWorkshop()}
-	w.member = env.NewUser(models.RoleMember, "Mina Member")
-	w.other = env.NewUser(models.RoleMember, "Otto Other")
-	w.approval = mustStatus(t, env, 201, "POST", "/api/v1/resources", w.ws.Manager.Token, map[string]any{
+	w := &authzWorld{env: env, ws: env.NewWorkshop(t)}
+	w.member = env.NewUser(t, models.RoleMember, "Mina Member")
+	w.other = env.NewUser(t, models.RoleMember, "Otto Other")
+	w.approval = env.Must(t, 201, "POST", "/api/v1/resources", w.ws.Manager.Token, map[string]any{
 		"zone_id": w.ws.ZoneID, "name": "CNC router", "kind": "machine", "requires_approval": true}).ID()
-	w.kiln = mustStatus(t, env, 201, "POST", "/api/v1/resources", w.ws.Manager.Token, map[string]any{
+	w.kiln = env.Must(t, 201, "POST", "/api/v1/resources", w.ws.Manager.Token, map[string]any{
 		"zone_id": w.ws.ZoneID, "name": "Kiln", "kind": "machine"}).ID()
 	start, end := w.nextSlot()
 	own := apitest.Slot(w.ws.Machine, start, end)
 	own["note"] = ownNote
-	w.ownBooking = mustStatus(t, env, 201, "POST", "/api/v1/bookings", w.member.Token, own).ID()
+	w.ownBooking = env.Must(t, 201, "POST", "/api/v1/bookings", w.member.Token, own).ID()
 	start, end = w.nextSlot()
-	w.otherBooking = mustStatus(t, env, 201, "POST", "/api/v1/bookings", w.other.Token, apitest.Slot(w.ws.Machine, start, end)).ID()
+	w.otherBooking = env.Must(t, 201, "POST", "/api/v1/bookings", w.other.Token, apitest.Slot(w.ws.Machine, start, end)).ID()
 	var feed struct{ URL string }
-	mustStatus(t, env, 200, "GET", "/api/v1/me/calendar", w.member.Token, nil).Decode(t, &feed)
+	env.Must(t, 200, "GET", "/api/v1/me/calendar", w.member.Token, nil).Decode(t, &feed)
 	u, err := url.Parse(feed.URL)
 	if err != nil || !strings.HasPrefix(u.Path, "/calendar/") {
 		t.Fatalf("feed URL %q", feed.URL)
@@ -187,7 +177,7 @@ const ownNote = "Mina's private note"
 // freshPendingBooking is a fresh booking of the member, waiting for a host.
 func freshPendingBooking(t *testing.T, w *authzWorld) authzFixture {
 	start, end := w.nextSlot()
-	r := mustStatus(t, w.env, 201, "POST", "/api/v1/bookings", w.member.Token, apitest.Slot(w.approval, start, end))
+	r := w.env.Must(t, 201, "POST", "/api/v1/bookings", w.member.Token, apitest.Slot(w.approval, start, end))
 	var b struct{ Status string }
 	r.Decode(t, &b)
 	if b.Status != "pending" {
@@ -223,13 +213,13 @@ type accountView struct {
 
 func (w *authzWorld) account(t *testing.T, id int64) accountView {
 	var u accountView
-	mustStatus(t, w.env, 200, "GET", fmt.Sprintf("/api/v1/members/%d", id), w.ws.Admin.Token, nil).Decode(t, &u)
+	w.env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/members/%d", id), w.ws.Admin.Token, nil).Decode(t, &u)
 	return u
 }
 
 func (w *authzWorld) bookingStatus(t *testing.T, id int64) string {
 	var b struct{ Status string }
-	mustStatus(t, w.env, 200, "GET", fmt.Sprintf("/api/v1/bookings/%d", id), w.ws.Admin.Token, nil).Decode(t, &b)
+	w.env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/bookings/%d", id), w.ws.Admin.Token, nil).Decode(t, &b)
 	return b.Status
 }
 
@@ -251,7 +241,7 @@ func (w *authzWorld) tokenWorks(t *testing.T, token string) bool {
 func adminListLen(path, key string) func(t *testing.T, w *authzWorld) int {
 	return func(t *testing.T, w *authzWorld) int {
 		var v map[string]any
-		mustStatus(t, w.env, 200, "GET", w.fill(path, authzFixture{}, apitest.User{}), w.ws.Admin.Token, nil).Decode(t, &v)
+		w.env.Must(t, 200, "GET", w.fill(path, authzFixture{}, apitest.User{}), w.ws.Admin.Token, nil).Decode(t, &v)
 		list, isList := v[key].([]any)
 		if !isList {
 			t.Fatalf("GET %s: no %s list in %v", path, key, v)
@@ -264,7 +254,7 @@ func adminListLen(path, key string) func(t *testing.T, w *authzWorld) int {
 func adminListTotal(path string) func(t *testing.T, w *authzWorld) int {
 	return func(t *testing.T, w *authzWorld) int {
 		var v struct{ Total int }
-		mustStatus(t, w.env, 200, "GET", path, w.ws.Admin.Token, nil).Decode(t, &v)
+		w.env.Must(t, 200, "GET", path, w.ws.Admin.Token, nil).Decode(t, &v)
 		return v.Total
 	}
 }
@@ -527,7 +517,7 @@ func authzMatrix() []authzRoute {
 		{name: "DELETE /api/v1/resources/:id/closures/:closure_id", path: "/api/v1/resources/{kiln}/closures/{closure}",
 			setup: func(t *testing.T, w *authzWorld) authzFixture {
 				start, end := w.nextSlot()
-				r := mustStatus(t, w.env, 201, "POST", fmt.Sprintf("/api/v1/resources/%d/closures", w.kiln), w.ws.Manager.Token,
+				r := w.env.Must(t, 201, "POST", fmt.Sprintf("/api/v1/resources/%d/closures", w.kiln), w.ws.Manager.Token,
 					map[string]any{"start": start, "end": end, "reason": "Maintenance"})
 				var v struct{ Closure struct{ ID int64 } }
 				r.Decode(t, &v)
@@ -710,7 +700,7 @@ func TestMatrixCoversEveryRoute(t *testing.T) {
 func loginToken(t *testing.T, env *apitest.Env, email, password string) string {
 	t.Helper()
 	var v struct{ Token string }
-	mustStatus(t, env, 200, "POST", "/api/v1/auth/login", "", map[string]any{"email": email, "password": password}).Decode(t, &v)
+	env.Must(t, 200, "POST", "/api/v1/auth/login", "", map[string]any{"email": email, "password": password}).Decode(t, &v)
 	if v.Token == "" {
 		t.Fatal("login answered no token")
 	}
@@ -734,10 +724,10 @@ func assertTokenWorks(t *testing.T, env *apitest.Env, token string, works bool) 
 // everywhere and at once; the account's other tokens do not.
 func TestLogoutRevokesToken(t *testing.T) {
 	env := apitest.New(t)
-	m := env.NewUser(models.RoleMember, "Mina Member")
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
 	tok := loginToken(t, env, m.Email, apitest.Password)
 	assertTokenWorks(t, env, tok, true)
-	mustStatus(t, env, 204, "POST", "/api/v1/auth/logout", tok, nil)
+	env.Must(t, 204, "POST", "/api/v1/auth/logout", tok, nil)
 	assertTokenWorks(t, env, tok, false)
 	if r := env.Do("POST", "/api/v1/auth/logout", tok, nil); r.Code != 401 || r.ErrorCode() != "unauthorized" {
 		t.Fatalf("logout with a revoked token: want 401 unauthorized, got %s", r)
@@ -760,10 +750,10 @@ func TestAdminPasswordResetRevokesTokens(t *testing.T) {
 	for _, by := range []models.Role{models.RoleAdmin, models.RoleManager} {
 		t.Run(string(by), func(t *testing.T) {
 			env := apitest.New(t)
-			host := env.NewUser(by, "Hana Host")
-			m := env.NewUser(models.RoleMember, "Mina Member")
+			host := env.NewUser(t, by, "Hana Host")
+			m := env.NewUser(t, models.RoleMember, "Mina Member")
 			second := loginToken(t, env, m.Email, apitest.Password)
-			mustStatus(t, env, 200, "PATCH", fmt.Sprintf("/api/v1/members/%d", m.ID), host.Token,
+			env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/members/%d", m.ID), host.Token,
 				map[string]any{"password": "a brand new password"})
 			assertTokenWorks(t, env, m.Token, false)
 			assertTokenWorks(t, env, second, false)
@@ -781,7 +771,7 @@ func TestAdminPasswordResetRevokesTokens(t *testing.T) {
 // included.
 func TestPatchMePasswordRevokesTokens(t *testing.T) {
 	env := apitest.New(t)
-	m := env.NewUser(models.RoleMember, "Mina Member")
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
 	second := loginToken(t, env, m.Email, apitest.Password)
 
 	for _, body := range []map[string]any{
@@ -799,7 +789,7 @@ func TestPatchMePasswordRevokesTokens(t *testing.T) {
 		t.Fatalf("a refused change set the password: %s", r)
 	}
 
-	mustStatus(t, env, 200, "PATCH", "/api/v1/me", m.Token,
+	env.Must(t, 200, "PATCH", "/api/v1/me", m.Token,
 		map[string]any{"password": "a brand new password", "current_password": apitest.Password})
 	assertTokenWorks(t, env, m.Token, false)
 	assertTokenWorks(t, env, second, false)
@@ -814,14 +804,14 @@ func TestPatchMePasswordRevokesTokens(t *testing.T) {
 // it signs in again, but the old tokens stay dead.
 func TestDeactivatedAccount(t *testing.T) {
 	env := apitest.New(t)
-	w := env.NewWorkshop()
-	m := env.NewUser(models.RoleMember, "Mina Member")
+	w := env.NewWorkshop(t)
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
 	wrong := env.Do("POST", "/api/v1/auth/login", "", map[string]any{"email": m.Email, "password": "not the password"})
 	if wrong.Code != 401 {
 		t.Fatalf("wrong password: want 401, got %s", wrong)
 	}
 
-	mustStatus(t, env, 200, "PATCH", fmt.Sprintf("/api/v1/members/%d", m.ID), w.Admin.Token, map[string]any{"active": false})
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/members/%d", m.ID), w.Admin.Token, map[string]any{"active": false})
 	assertTokenWorks(t, env, m.Token, false)
 	for _, route := range []string{"/api/v1/auth/login", "/api/v1/auth/session"} {
 		r := env.Do("POST", route, "", map[string]any{"email": m.Email, "password": apitest.Password})
@@ -838,7 +828,7 @@ func TestDeactivatedAccount(t *testing.T) {
 		t.Fatalf("booking for a deactivated member: want 422 validation, got %s", r)
 	}
 
-	mustStatus(t, env, 200, "PATCH", fmt.Sprintf("/api/v1/members/%d", m.ID), w.Admin.Token, map[string]any{"active": true})
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/members/%d", m.ID), w.Admin.Token, map[string]any{"active": true})
 	assertTokenWorks(t, env, m.Token, false)
 	assertTokenWorks(t, env, loginToken(t, env, m.Email, apitest.Password), true)
 }
@@ -846,14 +836,14 @@ func TestDeactivatedAccount(t *testing.T) {
 // TestTokenLifetime: a token and a session end after models.TokenLifetime.
 func TestTokenLifetime(t *testing.T) {
 	env := apitest.New(t)
-	m := env.NewUser(models.RoleMember, "Mina Member")
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
 	b := browserSignIn(t, env, m.Email)
-	env.Clock.Set(apitest.Start.Add(models.TokenLifetime - time.Second))
+	env.Clock.Set(testclock.Start.Add(models.TokenLifetime - time.Second))
 	assertTokenWorks(t, env, m.Token, true)
 	if r := b.do("GET", "/api/v1/me", nil, ""); r.Code != 200 {
 		t.Fatalf("session before its end: %s", r)
 	}
-	env.Clock.Set(apitest.Start.Add(models.TokenLifetime + time.Second))
+	env.Clock.Set(testclock.Start.Add(models.TokenLifetime + time.Second))
 	assertTokenWorks(t, env, m.Token, false)
 	if r := b.do("GET", "/api/v1/me", nil, ""); r.Code != 401 || r.ErrorCode() != "unauthorized" {
 		t.Fatalf("session after its end: want 401 unauthorized, got %s", r)
@@ -864,15 +854,15 @@ func TestTokenLifetime(t *testing.T) {
 // request, not the role it had when the token was made.
 func TestRoleChangeTakesEffect(t *testing.T) {
 	env := apitest.New(t)
-	w := env.NewWorkshop()
-	m := env.NewUser(models.RoleMember, "Mina Member")
+	w := env.NewWorkshop(t)
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
 	if r := env.Do("GET", "/api/v1/members", m.Token, nil); r.Code != 403 || r.ErrorCode() != "forbidden" {
 		t.Fatalf("member lists members: want 403 forbidden, got %s", r)
 	}
-	mustStatus(t, env, 200, "PATCH", fmt.Sprintf("/api/v1/members/%d", m.ID), w.Admin.Token, map[string]any{"role": "manager"})
-	mustStatus(t, env, 200, "GET", "/api/v1/members", m.Token, nil)
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/members/%d", m.ID), w.Admin.Token, map[string]any{"role": "manager"})
+	env.Must(t, 200, "GET", "/api/v1/members", m.Token, nil)
 
-	mustStatus(t, env, 200, "PATCH", fmt.Sprintf("/api/v1/members/%d", w.Manager.ID), w.Admin.Token, map[string]any{"role": "member"})
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/members/%d", w.Manager.ID), w.Admin.Token, map[string]any{"role": "member"})
 	for _, req := range []struct{ method, path string }{{"GET", "/api/v1/members"}, {"POST", "/api/v1/zones"}} {
 		if r := env.Do(req.method, req.path, w.Manager.Token, map[string]any{}); r.Code != 403 || r.ErrorCode() != "forbidden" {
 			t.Fatalf("demoted manager %s %s: want 403 forbidden, got %s", req.method, req.path, r)

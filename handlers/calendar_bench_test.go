@@ -12,6 +12,7 @@ import (
 
 	"atelier/handlers"
 	"atelier/internal/apitest"
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 )
 
@@ -24,15 +25,15 @@ import (
 func BenchmarkMemberFeed2000(b *testing.B) {
 	const n = 2000
 	env := apitest.New(b)
-	w := env.NewWorkshop()
+	w := env.NewWorkshop(b)
 	openAllDay(b, env, w) // 24 bookings a day without touching the opening-hours rule
-	m := env.NewUser(models.RoleMember, "Benoît Bench")
+	m := env.NewUser(b, models.RoleMember, "Benoît Bench")
 	ctx := context.Background()
 	member, err := env.DB.User(ctx, m.ID)
 	if err != nil {
 		b.Fatal(err)
 	}
-	day0 := time.Date(2027, 1, 5, 0, 0, 0, 0, apitest.Brussels)
+	day0 := time.Date(2027, 1, 5, 0, 0, 0, 0, testclock.Brussels)
 	for i := 0; i < n; i++ {
 		// Twelve two-hour slots a day on each of the two resources, one
 		// hour booked in each: 84 days of a busy member.

@@ -5,12 +5,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"atelier/handlers"
 	"atelier/internal/apitest"
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 )
 
@@ -41,7 +41,7 @@ func sessionCookieOf(t *testing.T, r *apitest.Response) *http.Cookie {
 // browserSignIn opens a browser session for email.
 func browserSignIn(t *testing.T, env *apitest.Env, email string) sessionBrowser {
 	t.Helper()
-	r := mustStatus(t, env, 200, "POST", "/api/v1/auth/session", "", map[string]any{"email": email, "password": apitest.Password})
+	r := env.Must(t, 200, "POST", "/api/v1/auth/session", "", map[string]any{"email": email, "password": apitest.Password})
 	var v struct {
 		CSRFToken string `json:"csrf_token"`
 	}
@@ -65,8 +65,8 @@ func (b sessionBrowser) do(method, path string, body any, csrf string) *apitest.
 // session secret itself is never in a body.
 func TestSessionCookie(t *testing.T) {
 	env := apitest.New(t)
-	m := env.NewUser(models.RoleMember, "Mina Member")
-	r := mustStatus(t, env, 200, "POST", "/api/v1/auth/session", "", map[string]any{"email": m.Email, "password": apitest.Password})
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
+	r := env.Must(t, 200, "POST", "/api/v1/auth/session", "", map[string]any{"email": m.Email, "password": apitest.Password})
 	c := sessionCookieOf(t, r)
 	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.Value == "" {
 		t.Fatalf("want an HttpOnly SameSite=Strict cookie on /, got %q", r.Header.Values("Set-Cookie"))
@@ -100,7 +100,7 @@ func TestSessionCookie(t *testing.T) {
 		t.Fatalf("GET /me with the cookie: want id %d and the session's csrf_token, got %s", m.ID, me)
 	}
 	// A bearer token has no CSRF token to give.
-	if r := mustStatus(t, env, 200, "GET", "/api/v1/me", m.Token, nil); strings.Contains(string(r.Body), "csrf_token") {
+	if r := env.Must(t, 200, "GET", "/api/v1/me", m.Token, nil); strings.Contains(string(r.Body), "csrf_token") {
 		t.Fatalf("GET /me by bearer token shows a csrf_token: %s", r)
 	}
 }
@@ -110,22 +110,22 @@ func TestSessionCookie(t *testing.T) {
 // nothing. A bearer token needs none.
 func TestCSRF(t *testing.T) {
 	env := apitest.New(t)
-	w := env.NewWorkshop()
-	m := env.NewUser(models.RoleMember, "Mina Member")
+	w := env.NewWorkshop(t)
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
 	b := browserSignIn(t, env, m.Email)
-	otherSession := browserSignIn(t, env, env.NewUser(models.RoleMember, "Otto Other").Email)
+	otherSession := browserSignIn(t, env, env.NewUser(t, models.RoleMember, "Otto Other").Email)
 	slot := apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0))
 
 	bookings := func() int {
 		t.Helper()
 		var v struct{ Total int }
-		mustStatus(t, env, 200, "GET", "/api/v1/bookings", w.Admin.Token, nil).Decode(t, &v)
+		env.Must(t, 200, "GET", "/api/v1/bookings", w.Admin.Token, nil).Decode(t, &v)
 		return v.Total
 	}
 	name := func() string {
 		t.Helper()
 		var v struct{ Name string }
-		mustStatus(t, env, 200, "GET", "/api/v1/me", m.Token, nil).Decode(t, &v)
+		env.Must(t, 200, "GET", "/api/v1/me", m.Token, nil).Decode(t, &v)
 		return v.Name
 	}
 
@@ -175,7 +175,7 @@ func TestCSRF(t *testing.T) {
 	}
 
 	// A bearer token is not sent by other sites: no CSRF token needed.
-	mustStatus(t, env, 201, "POST", "/api/v1/bookings", m.Token,
+	env.Must(t, 201, "POST", "/api/v1/bookings", m.Token,
 		apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 11, 0), apitest.At(2027, 1, 5, 12, 0)))
 	// The Authorization header decides, whatever the cookie says.
 	req := apitest.Request("PATCH", "/api/v1/me", m.Token, map[string]any{"language": "en"})
@@ -189,8 +189,8 @@ func TestCSRF(t *testing.T) {
 // token planted as the cookie (it has no CSRF token) signs nobody in.
 func TestBearerTokenAsCookie(t *testing.T) {
 	env := apitest.New(t)
-	w := env.NewWorkshop()
-	m := env.NewUser(models.RoleMember, "Mina Member")
+	w := env.NewWorkshop(t)
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
 	planted := sessionBrowser{env: env, cookie: &http.Cookie{Name: handlers.SessionCookie, Value: m.Token}}
 	for _, r := range []*apitest.Response{
 		planted.do("GET", "/api/v1/me", nil, ""),
@@ -203,7 +203,7 @@ func TestBearerTokenAsCookie(t *testing.T) {
 		}
 	}
 	var v struct{ Total int }
-	mustStatus(t, env, 200, "GET", "/api/v1/bookings", w.Admin.Token, nil).Decode(t, &v)
+	env.Must(t, 200, "GET", "/api/v1/bookings", w.Admin.Token, nil).Decode(t, &v)
 	if v.Total != 0 {
 		t.Fatalf("a refused request stored %d bookings", v.Total)
 	}
@@ -214,7 +214,7 @@ func TestBearerTokenAsCookie(t *testing.T) {
 // server and tells the browser to drop the cookie.
 func TestSessionLogout(t *testing.T) {
 	env := apitest.New(t)
-	m := env.NewUser(models.RoleMember, "Mina Member")
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
 	b := browserSignIn(t, env, m.Email)
 	other := browserSignIn(t, env, m.Email)
 
@@ -266,8 +266,8 @@ func assertRateLimited(t *testing.T, r *apitest.Response) {
 // from any address; other accounts are untouched.
 func TestLoginLockoutPerAccount(t *testing.T) {
 	env := apitest.New(t)
-	m := env.NewUser(models.RoleMember, "Mina Member")
-	bystander := env.NewUser(models.RoleMember, "Otto Other")
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
+	bystander := env.NewUser(t, models.RoleMember, "Otto Other")
 	lim := models.DefaultLoginLimits.PerAccount
 	if lim != 5 {
 		t.Fatalf("DefaultLoginLimits.PerAccount is %d, the contract's tests expect 5", lim)
@@ -291,7 +291,7 @@ func TestLoginLockoutPerAccount(t *testing.T) {
 		t.Fatalf("another account from the same address: want 200, got %s", r)
 	}
 
-	env.Clock.Set(apitest.Start.Add(models.DefaultLoginLimits.Window + time.Second))
+	env.Clock.Set(testclock.Start.Add(models.DefaultLoginLimits.Window + time.Second))
 	if r := loginFrom(env, "198.51.100.7", "/api/v1/auth/login", m.Email, apitest.Password); r.Code != 200 {
 		t.Fatalf("after the window: want 200, got %s", r)
 	}
@@ -301,7 +301,7 @@ func TestLoginLockoutPerAccount(t *testing.T) {
 // same answer.
 func TestLoginSameAnswer(t *testing.T) {
 	env := apitest.New(t)
-	m := env.NewUser(models.RoleMember, "Mina Member")
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
 	for _, route := range []string{"/api/v1/auth/login", "/api/v1/auth/session"} {
 		wrong := loginFrom(env, "198.51.100.7", route, m.Email, "not the password")
 		unknown := loginFrom(env, "198.51.100.7", route, "nobody@atelier.test", "not the password")
@@ -326,7 +326,7 @@ func TestLoginSameAnswer(t *testing.T) {
 // trust).
 func TestLoginLockoutPerAddress(t *testing.T) {
 	env := apitest.New(t)
-	m := env.NewUser(models.RoleMember, "Mina Member")
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
 	lim := models.DefaultLoginLimits.PerAddress
 	if lim != 30 {
 		t.Fatalf("DefaultLoginLimits.PerAddress is %d, the contract's tests expect 30", lim)
@@ -350,7 +350,7 @@ func TestLoginLockoutPerAddress(t *testing.T) {
 // a success clears the account's earlier failures.
 func TestSuccessfulLoginsNotThrottled(t *testing.T) {
 	env := apitest.New(t)
-	m := env.NewUser(models.RoleMember, "Mina Member")
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
 	for i := 0; i < 20; i++ {
 		route := "/api/v1/auth/login"
 		if i%2 == 1 {
@@ -372,49 +372,25 @@ func TestSuccessfulLoginsNotThrottled(t *testing.T) {
 	}
 }
 
-// loginBurst sends n sign-ins at once and counts the statuses.
-func loginBurst(n int, send func(i int) *apitest.Response) map[int]int {
-	var (
-		mu    sync.Mutex
-		codes = map[int]int{}
-		wg    sync.WaitGroup
-		gate  = make(chan struct{})
-	)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gate
-			r := send(i)
-			mu.Lock()
-			codes[r.Code]++
-			mu.Unlock()
-		}()
-	}
-	close(gate)
-	wg.Wait()
-	return codes
-}
-
 // TestLoginBurst: guesses sent all at once get no more password checks
 // than guesses sent one after the other: of a burst, at most the limit are
 // answered 401 and the rest 429.
 func TestLoginBurst(t *testing.T) {
 	env := apitest.New(t)
-	m := env.NewUser(models.RoleMember, "Mina Member")
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
 	lim := models.DefaultLoginLimits
 
-	codes := loginBurst(40, func(i int) *apitest.Response {
-		return loginFrom(env, fmt.Sprintf("198.51.100.%d", i+1), "/api/v1/auth/login", m.Email, "not the password")
-	})
+	codes := apitest.Tally(apitest.Burst(40, func(i int) int {
+		return loginFrom(env, fmt.Sprintf("198.51.100.%d", i+1), "/api/v1/auth/login", m.Email, "not the password").Code
+	}))
 	t.Logf("40 guesses at one account: %v", codes)
 	if codes[401] > lim.PerAccount || codes[401]+codes[429] != 40 {
 		t.Fatalf("40 guesses at one account at once: want at most %d 401 and the rest 429, got %v", lim.PerAccount, codes)
 	}
 
-	codes = loginBurst(2*lim.PerAddress, func(i int) *apitest.Response {
-		return loginFrom(env, "203.0.113.9", "/api/v1/auth/login", fmt.Sprintf("guess.%d@atelier.test", i), "not the password")
-	})
+	codes = apitest.Tally(apitest.Burst(2*lim.PerAddress, func(i int) int {
+		return loginFrom(env, "203.0.113.9", "/api/v1/auth/login", fmt.Sprintf("guess.%d@atelier.test", i), "not the password").Code
+	}))
 	t.Logf("%d guesses from one address: %v", 2*lim.PerAddress, codes)
 	if codes[401] > lim.PerAddress || codes[401]+codes[429] != 2*lim.PerAddress {
 		t.Fatalf("%d guesses from one address at once: want at most %d 401 and the rest 429, got %v", 2*lim.PerAddress, lim.PerAddress, codes)
@@ -428,7 +404,7 @@ func TestLoginBurst(t *testing.T) {
 // preflight that Atelier never grants.
 func TestSessionSignInNeedsJSON(t *testing.T) {
 	env := apitest.New(t)
-	m := env.NewUser(models.RoleMember, "Mina Member")
+	m := env.NewUser(t, models.RoleMember, "Mina Member")
 	body := fmt.Sprintf(`{"email":%q,"password":%q,"x":"="}`, m.Email, apitest.Password)
 	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
 		req := apitest.Request("POST", "/api/v1/auth/session", "", body)

@@ -19,12 +19,12 @@ func TestFeedCacheFollowsChanges(t *testing.T) {
 	b := apitest.OpenDSN(t, a.DSN) // a second server, its cache still empty
 	b.Clock = a.Clock
 	b.DB.Now = a.Clock.Now
-	w := a.NewWorkshop()
-	m := a.NewUser(models.RoleMember, "Member")
+	w := a.NewWorkshop(t)
+	m := a.NewUser(t, models.RoleMember, "Member")
 	book(t, a, m.Token, w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0), "first")
 	path := myFeed(t, a, m.Token)
 
-	first := a.Must(200, "GET", path, "", nil)
+	first := a.Must(t, 200, "GET", path, "", nil)
 	etag, lastMod := first.Header.Get("ETag"), first.Header.Get("Last-Modified")
 	if again := a.Do("GET", path, "", nil); string(again.Body) != string(first.Body) || again.Header.Get("ETag") != etag {
 		t.Fatal("an unchanged feed changed between two reads")
@@ -56,7 +56,7 @@ func TestFeedCacheFollowsChanges(t *testing.T) {
 	}, "second")
 	b.Do("GET", path, "", nil) // b's cache holds the feed from now on
 	step("the zone renamed", func() {
-		b.Must(200, "PATCH", fmt.Sprintf("/api/v1/zones/%d", w.ZoneID), w.Manager.Token, map[string]any{"name": "Atelier bois"})
+		b.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/zones/%d", w.ZoneID), w.Manager.Token, map[string]any{"name": "Atelier bois"})
 	}, "Atelier bois")
 	step("the language changed", func() {
 		setLanguage(t, b, m.Token, "nl")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"atelier/internal/apitest"
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 )
 
@@ -25,8 +26,8 @@ func TestTwoServersRace(t *testing.T) {
 	srvA, srvB := httptest.NewServer(a.E), httptest.NewServer(b.E)
 	defer srvA.Close()
 	defer srvB.Close()
-	w := a.NewWorkshop()
-	members := []apitest.User{a.NewUser(models.RoleMember, "Ana"), b.NewUser(models.RoleMember, "Bart")}
+	w := a.NewWorkshop(t)
+	members := []apitest.User{a.NewUser(t, models.RoleMember, "Ana"), b.NewUser(t, models.RoleMember, "Bart")}
 
 	post := func(base, token string, body map[string]any) int {
 		req := apitest.Request("POST", "/api/v1/bookings", token, body)
@@ -48,29 +49,11 @@ func TestTwoServersRace(t *testing.T) {
 			wins     int
 		}{{w.Machine, 1, 40, 1}, {w.Space, 30, 12, 3}} {
 			start, end := apitest.At(2027, 1, 5+round, 9, 0), apitest.At(2027, 1, 5+round, 11, 0)
-			var (
-				mu    sync.Mutex
-				codes = map[int]int{}
-				wg    sync.WaitGroup
-				gate  = make(chan struct{})
-			)
-			for i := 0; i < c.n; i++ {
-				base := []string{srvA.URL, srvB.URL}[i%2]
-				tok := members[i%2].Token
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					<-gate
-					body := apitest.Slot(c.resource, start, end)
-					body["quantity"] = c.qty
-					code := post(base, tok, body)
-					mu.Lock()
-					codes[code]++
-					mu.Unlock()
-				}()
-			}
-			close(gate)
-			wg.Wait()
+			codes := apitest.Tally(apitest.Burst(c.n, func(i int) int {
+				body := apitest.Slot(c.resource, start, end)
+				body["quantity"] = c.qty
+				return post([]string{srvA.URL, srvB.URL}[i%2], members[i%2].Token, body)
+			}))
 			if codes[201] != c.wins || codes[409] != c.n-c.wins {
 				t.Fatalf("round %d resource %d: want %d wins and %d conflicts, got %v", round, c.resource, c.wins, c.n-c.wins, codes)
 			}
@@ -87,7 +70,7 @@ func TestLoginLimitAcrossServers(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			dsn := apitest.DSN(t, d)
 			a, b := apitest.OpenDSN(t, dsn), apitest.OpenDSN(t, dsn)
-			u := a.NewUser(models.RoleMember, "Target")
+			u := a.NewUser(t, models.RoleMember, "Target")
 			wrong := map[string]string{"email": u.Email, "password": "not the password"}
 			for i := 0; i < models.DefaultLoginLimits.PerAccount; i++ {
 				env := []*apitest.Env{a, b}[i%2]
@@ -102,7 +85,7 @@ func TestLoginLimitAcrossServers(t *testing.T) {
 				}
 			}
 			// The window passes: the right password works again.
-			a.Clock.Set(apitest.Start.Add(models.DefaultLoginLimits.Window + time.Minute))
+			a.Clock.Set(testclock.Start.Add(models.DefaultLoginLimits.Window + time.Minute))
 			if r := a.Do("POST", "/api/v1/auth/login", "", map[string]string{"email": u.Email, "password": apitest.Password}); r.Code != 200 {
 				t.Fatalf("after the window: want 200, got %s", r)
 			}
@@ -198,9 +181,9 @@ func TestDatabaseOutage(t *testing.T) {
 	p := newProxy(t, u.Host)
 	u.Host = p.addr
 	env := apitest.OpenDSN(t, u.String())
-	w := env.NewWorkshop()
-	m := env.NewUser(models.RoleMember, "Member")
-	env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0)))
+	w := env.NewWorkshop(t)
+	m := env.NewUser(t, models.RoleMember, "Member")
+	env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0)))
 
 	p.stop()
 	if r := env.Do("GET", "/healthz", "", nil); r.Code != 503 {
@@ -241,7 +224,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatalf("booking after recovery: want 201, got %s", got)
 	}
 	var list struct{ Total int }
-	env.Must(200, "GET", "/api/v1/bookings", m.Token, nil).Decode(t, &list)
+	env.Must(t, 200, "GET", "/api/v1/bookings", m.Token, nil).Decode(t, &list)
 	if list.Total != 2 {
 		t.Fatalf("want the booking before and the one after the outage, got %d", list.Total)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"atelier/internal/apitest"
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 )
 
@@ -17,14 +18,15 @@ func TestQuotaRace(t *testing.T) {
 	for _, d := range apitest.Dialects(t) {
 		t.Run(string(d), func(t *testing.T) {
 			env := apitest.NewOn(t, d)
-			w := env.NewWorkshop()
-			env.Must(200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"max_hours_per_week": 3})
-			m := env.NewUser(models.RoleMember, "Member")
+			w := env.NewWorkshop(t)
+			env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"max_hours_per_week": 3})
+			m := env.NewUser(t, models.RoleMember, "Member")
 			for round := 0; round < 6; round++ {
 				day := 5 + round*7 // a fresh ISO week each round
-				codes := race(env, 2, func(i int) (string, any) {
-					return m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, day, 9+i*4, 0), apitest.At(2027, 1, day, 11+i*4, 0))
-				})
+				codes := apitest.Tally(apitest.Burst(2, func(i int) int {
+					return env.Do("POST", "/api/v1/bookings", m.Token,
+						apitest.Slot(w.Machine, apitest.At(2027, 1, day, 9+i*4, 0), apitest.At(2027, 1, day, 11+i*4, 0))).Code
+				}))
 				if codes[201] != 1 || codes[422] != 1 {
 					t.Fatalf("round %d: want one 201 and one 422 quota_exceeded, got %v", round, codes)
 				}
@@ -37,12 +39,12 @@ func TestQuotaRace(t *testing.T) {
 // who did it, and that only admins read the log.
 func TestAuditEntries(t *testing.T) {
 	env := apitest.New(t)
-	w := env.NewWorkshop()
-	m := env.NewUser(models.RoleMember, "Member")
-	env.Must(200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"requires_approval": true})
-	b1 := env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0))).ID()
-	b2 := env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 10, 0), apitest.At(2027, 1, 5, 11, 0))).ID()
-	b3 := env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 6, 10, 0), apitest.At(2027, 1, 6, 11, 0))).ID()
+	w := env.NewWorkshop(t)
+	m := env.NewUser(t, models.RoleMember, "Member")
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"requires_approval": true})
+	b1 := env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0))).ID()
+	b2 := env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 10, 0), apitest.At(2027, 1, 5, 11, 0))).ID()
+	b3 := env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 6, 10, 0), apitest.At(2027, 1, 6, 11, 0))).ID()
 
 	steps := []struct {
 		method, path, token string
@@ -62,7 +64,7 @@ func TestAuditEntries(t *testing.T) {
 	}
 	managerID := func() int64 {
 		var me struct{ ID int64 }
-		env.Must(200, "GET", "/api/v1/me", w.Manager.Token, nil).Decode(t, &me)
+		env.Must(t, 200, "GET", "/api/v1/me", w.Manager.Token, nil).Decode(t, &me)
 		return me.ID
 	}()
 	for _, s := range steps {
@@ -79,7 +81,7 @@ func TestAuditEntries(t *testing.T) {
 				Details     json.RawMessage `json:"details"`
 			} `json:"entries"`
 		}
-		env.Must(200, "GET", "/api/v1/audit?limit=1", w.Admin.Token, nil).Decode(t, &log)
+		env.Must(t, 200, "GET", "/api/v1/audit?limit=1", w.Admin.Token, nil).Decode(t, &log)
 		if len(log.Entries) != 1 {
 			t.Fatalf("after %s: no audit entry", s.action)
 		}
@@ -92,8 +94,8 @@ func TestAuditEntries(t *testing.T) {
 			t.Fatalf("after %s: the newest entry is %+v, want action %s by %d on %d", s.action, e, s.action, actor, s.subject)
 		}
 	}
-	env.Must(403, "GET", "/api/v1/audit", w.Manager.Token, nil)
-	env.Must(403, "GET", "/api/v1/audit", m.Token, nil)
+	env.Must(t, 403, "GET", "/api/v1/audit", w.Manager.Token, nil)
+	env.Must(t, 403, "GET", "/api/v1/audit", m.Token, nil)
 }
 
 // TestSecurityHeaders: every answer carries the headers that keep the
@@ -121,11 +123,11 @@ func TestSecurityHeaders(t *testing.T) {
 // TestTokensExpire: a token stops working after its lifetime.
 func TestTokensExpire(t *testing.T) {
 	env := apitest.New(t)
-	m := env.NewUser(models.RoleMember, "Member")
-	env.Must(200, "GET", "/api/v1/me", m.Token, nil)
-	env.Clock.Set(apitest.Start.Add(models.TokenLifetime - time.Minute))
-	env.Must(200, "GET", "/api/v1/me", m.Token, nil)
-	env.Clock.Set(apitest.Start.Add(models.TokenLifetime + time.Minute))
+	m := env.NewUser(t, models.RoleMember, "Member")
+	env.Must(t, 200, "GET", "/api/v1/me", m.Token, nil)
+	env.Clock.Set(testclock.Start.Add(models.TokenLifetime - time.Minute))
+	env.Must(t, 200, "GET", "/api/v1/me", m.Token, nil)
+	env.Clock.Set(testclock.Start.Add(models.TokenLifetime + time.Minute))
 	if r := env.Do("GET", "/api/v1/me", m.Token, nil); r.Code != 401 || r.ErrorCode() != "unauthorized" {
 		t.Fatalf("an expired token: want 401, got %s", r)
 	}
@@ -153,12 +155,12 @@ func TestFeedRateLimit(t *testing.T) {
 // bookings created and refused by code.
 func TestMetrics(t *testing.T) {
 	env := apitest.New(t)
-	w := env.NewWorkshop()
-	m := env.NewUser(models.RoleMember, "Member")
-	env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0)))
-	env.Must(409, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0)))
-	env.Must(422, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 21, 0), apitest.At(2027, 1, 5, 22, 0)))
-	body := string(env.Must(200, "GET", "/metrics", "", nil).Body)
+	w := env.NewWorkshop(t)
+	m := env.NewUser(t, models.RoleMember, "Member")
+	env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0)))
+	env.Must(t, 409, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0)))
+	env.Must(t, 422, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 21, 0), apitest.At(2027, 1, 5, 22, 0)))
+	body := string(env.Must(t, 200, "GET", "/metrics", "", nil).Body)
 	for _, want := range []string{
 		`atelier_bookings_created_total{status="approved"} 1`,
 		`atelier_bookings_refused_total{code="conflict"} 1`,
@@ -180,7 +182,7 @@ func TestMetrics(t *testing.T) {
 // one.
 func TestLastAdminStays(t *testing.T) {
 	env := apitest.New(t)
-	admin := env.NewUser(models.RoleAdmin, "Only Admin")
+	admin := env.NewUser(t, models.RoleAdmin, "Only Admin")
 	path := fmt.Sprintf("/api/v1/members/%d", admin.ID)
 	for _, body := range []map[string]any{{"role": "manager"}, {"active": false}} {
 		if r := env.Do("PATCH", path, admin.Token, body); r.Code != 409 || r.ErrorCode() != "conflict" {
@@ -190,7 +192,7 @@ func TestLastAdminStays(t *testing.T) {
 	if r := env.Do("PATCH", path, admin.Token, map[string]any{"password": "a brand new passphrase"}); r.Code != 422 {
 		t.Fatalf("own password through /members: want 422, got %s", r)
 	}
-	env.Must(200, "GET", "/api/v1/me", admin.Token, nil)
-	second := env.NewUser(models.RoleAdmin, "Second Admin")
-	env.Must(200, "PATCH", path, second.Token, map[string]any{"role": "manager"})
+	env.Must(t, 200, "GET", "/api/v1/me", admin.Token, nil)
+	second := env.NewUser(t, models.RoleAdmin, "Second Admin")
+	env.Must(t, 200, "PATCH", path, second.Token, map[string]any{"role": "manager"})
 }

@@ -2,11 +2,11 @@ package handlers_test
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"atelier/internal/apitest"
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 )
 
@@ -16,17 +16,17 @@ func TestMachineSlotRace(t *testing.T) {
 	for _, d := range apitest.Dialects(t) {
 		t.Run(string(d), func(t *testing.T) {
 			env := apitest.NewOn(t, d)
-			w := env.NewWorkshop()
+			w := env.NewWorkshop(t)
 			members := make([]apitest.User, 5)
 			for i := range members {
-				members[i] = env.NewUser(models.RoleMember, fmt.Sprintf("Member %d", i))
+				members[i] = env.NewUser(t, models.RoleMember, fmt.Sprintf("Member %d", i))
 			}
 			for round := 0; round < 8; round++ {
 				start := apitest.At(2027, 1, 5+round, 9, 0)
 				end := apitest.At(2027, 1, 5+round, 10, 0)
-				codes := race(env, 50, func(i int) (string, any) {
-					return members[i%len(members)].Token, apitest.Slot(w.Machine, start, end)
-				})
+				codes := apitest.Tally(apitest.Burst(50, func(i int) int {
+					return env.Do("POST", "/api/v1/bookings", members[i%len(members)].Token, apitest.Slot(w.Machine, start, end)).Code
+				}))
 				if codes[201] != 1 || codes[409] != 49 {
 					t.Fatalf("round %d: want one 201 and 49 409, got %v", round, codes)
 				}
@@ -42,16 +42,16 @@ func TestSpaceCapacityRace(t *testing.T) {
 	for _, d := range apitest.Dialects(t) {
 		t.Run(string(d), func(t *testing.T) {
 			env := apitest.NewOn(t, d)
-			w := env.NewWorkshop()
-			m := env.NewUser(models.RoleMember, "Member")
+			w := env.NewWorkshop(t)
+			m := env.NewUser(t, models.RoleMember, "Member")
 			for round := 0; round < 5; round++ {
 				start := apitest.At(2027, 1, 5+round, 9, 0)
 				end := apitest.At(2027, 1, 5+round, 12, 0)
-				codes := race(env, 10, func(i int) (string, any) {
+				codes := apitest.Tally(apitest.Burst(10, func(int) int {
 					body := apitest.Slot(w.Space, start, end)
 					body["quantity"] = 30
-					return m.Token, body
-				})
+					return env.Do("POST", "/api/v1/bookings", m.Token, body).Code
+				}))
 				if codes[201] != 3 || codes[409] != 7 {
 					t.Fatalf("round %d: want three 201 and seven 409, got %v", round, codes)
 				}
@@ -61,36 +61,11 @@ func TestSpaceCapacityRace(t *testing.T) {
 	}
 }
 
-// race sends n booking requests at once and counts the statuses.
-func race(env *apitest.Env, n int, req func(i int) (token string, body any)) map[int]int {
-	var (
-		mu    sync.Mutex
-		codes = map[int]int{}
-		wg    sync.WaitGroup
-		gate  = make(chan struct{})
-	)
-	for i := 0; i < n; i++ {
-		tok, body := req(i)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-gate
-			r := env.Do("POST", "/api/v1/bookings", tok, body)
-			mu.Lock()
-			codes[r.Code]++
-			mu.Unlock()
-		}()
-	}
-	close(gate)
-	wg.Wait()
-	return codes
-}
-
 // assertNoOverbooking reads every live booking of a resource back from the
 // database and sweeps them: at no instant may they hold more than capacity.
 func assertNoOverbooking(t *testing.T, env *apitest.Env, resource int64, capacity int) {
 	t.Helper()
-	admin := env.NewUser(models.RoleAdmin, "Auditor")
+	admin := env.NewUser(t, models.RoleAdmin, "Auditor")
 	var list struct {
 		Bookings []struct {
 			Start, End time.Time
@@ -98,7 +73,7 @@ func assertNoOverbooking(t *testing.T, env *apitest.Env, resource int64, capacit
 			Status     string
 		} `json:"bookings"`
 	}
-	env.Must(200, "GET", fmt.Sprintf("/api/v1/bookings?resource_id=%d&limit=1000", resource), admin.Token, nil).Decode(t, &list)
+	env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/bookings?resource_id=%d&limit=1000", resource), admin.Token, nil).Decode(t, &list)
 	for i, a := range list.Bookings {
 		if a.Status != "pending" && a.Status != "approved" {
 			continue
@@ -124,10 +99,10 @@ func assertNoOverbooking(t *testing.T, env *apitest.Env, resource int64, capacit
 // would fit next.
 func TestConflictSuggestsNextStart(t *testing.T) {
 	env := apitest.New(t)
-	w := env.NewWorkshop()
-	m := env.NewUser(models.RoleMember, "Member")
-	env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 11, 0)))
-	r := env.Must(409, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 10, 0), apitest.At(2027, 1, 5, 11, 0)))
+	w := env.NewWorkshop(t)
+	m := env.NewUser(t, models.RoleMember, "Member")
+	env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 11, 0)))
+	r := env.Must(t, 409, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 10, 0), apitest.At(2027, 1, 5, 11, 0)))
 	var body struct {
 		Error struct {
 			Details struct {
@@ -136,7 +111,7 @@ func TestConflictSuggestsNextStart(t *testing.T) {
 		} `json:"error"`
 	}
 	r.Decode(t, &body)
-	if want := time.Date(2027, 1, 5, 11, 0, 0, 0, apitest.Brussels); !body.Error.Details.NextStart.Equal(want) {
+	if want := time.Date(2027, 1, 5, 11, 0, 0, 0, testclock.Brussels); !body.Error.Details.NextStart.Equal(want) {
 		t.Fatalf("next_start = %v, want %v (%s)", body.Error.Details.NextStart, want, r)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"atelier/internal/apitest"
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 )
 
@@ -13,11 +14,11 @@ import (
 // be still refuses bookings deep inside it.
 func TestLongClosureBlocksLateBookings(t *testing.T) {
 	env := apitest.New(t)
-	w := env.NewWorkshop()
-	m := env.NewUser(models.RoleMember, "Member")
-	env.Must(201, "POST", fmt.Sprintf("/api/v1/resources/%d/closures", w.Machine), w.Manager.Token,
+	w := env.NewWorkshop(t)
+	m := env.NewUser(t, models.RoleMember, "Member")
+	env.Must(t, 201, "POST", fmt.Sprintf("/api/v1/resources/%d/closures", w.Machine), w.Manager.Token,
 		map[string]string{"start": apitest.At(2027, 1, 4, 8, 0), "end": apitest.At(2027, 3, 10, 8, 0), "reason": "Rénovation"})
-	for _, day := range []time.Time{time.Date(2027, 1, 11, 0, 0, 0, 0, apitest.Brussels), time.Date(2027, 2, 20, 0, 0, 0, 0, apitest.Brussels)} {
+	for _, day := range []time.Time{time.Date(2027, 1, 11, 0, 0, 0, 0, testclock.Brussels), time.Date(2027, 2, 20, 0, 0, 0, 0, testclock.Brussels)} {
 		r := env.Do("POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine,
 			apitest.At(day.Year(), day.Month(), day.Day(), 9, 0), apitest.At(day.Year(), day.Month(), day.Day(), 10, 0)))
 		if r.Code != 422 || r.ErrorCode() != "closed" {
@@ -30,9 +31,9 @@ func TestLongClosureBlocksLateBookings(t *testing.T) {
 // give the same answers (SQLite compares times as text).
 func TestQueryOffsetsDoNotMatter(t *testing.T) {
 	env := apitest.New(t)
-	w := env.NewWorkshop()
-	m := env.NewUser(models.RoleMember, "Member")
-	env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 10, 0), apitest.At(2027, 1, 5, 11, 0)))
+	w := env.NewWorkshop(t)
+	m := env.NewUser(t, models.RoleMember, "Member")
+	env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 10, 0), apitest.At(2027, 1, 5, 11, 0)))
 	free := func(from, to string) int {
 		var av struct {
 			Intervals []struct {
@@ -40,9 +41,9 @@ func TestQueryOffsetsDoNotMatter(t *testing.T) {
 				Available int
 			}
 		}
-		env.Must(200, "GET", fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.Machine, from, to), m.Token, nil).Decode(t, &av)
+		env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.Machine, from, to), m.Token, nil).Decode(t, &av)
 		for _, iv := range av.Intervals {
-			if iv.Start.Equal(time.Date(2027, 1, 5, 10, 0, 0, 0, apitest.Brussels)) {
+			if iv.Start.Equal(time.Date(2027, 1, 5, 10, 0, 0, 0, testclock.Brussels)) {
 				return iv.Available
 			}
 		}
@@ -55,7 +56,7 @@ func TestQueryOffsetsDoNotMatter(t *testing.T) {
 		}
 	}
 	var list struct{ Total int }
-	env.Must(200, "GET", "/api/v1/bookings?from=2027-01-05T10:30:00%2B01:00&to=2027-01-05T10:45:00%2B01:00", m.Token, nil).Decode(t, &list)
+	env.Must(t, 200, "GET", "/api/v1/bookings?from=2027-01-05T10:30:00%2B01:00&to=2027-01-05T10:45:00%2B01:00", m.Token, nil).Decode(t, &list)
 	if list.Total != 1 {
 		t.Errorf("the booking list from an offset range holds %d, want 1", list.Total)
 	}
@@ -65,13 +66,13 @@ func TestQueryOffsetsDoNotMatter(t *testing.T) {
 // local Monday counts in that week's quota.
 func TestQuotaWeekStartsAtLocalMidnight(t *testing.T) {
 	env := apitest.New(t)
-	w := env.NewWorkshop()
+	w := env.NewWorkshop(t)
 	all := []int{1, 2, 3, 4, 5, 6, 7}
-	env.Must(200, "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.SiteID), w.Admin.Token, map[string]any{
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.SiteID), w.Admin.Token, map[string]any{
 		"opening_hours": []map[string]any{{"days": all, "from": "00:00", "to": "24:00"}}, "quiet_hours": []any{}})
-	env.Must(200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"max_hours_per_week": 2})
-	m := env.NewUser(models.RoleMember, "Member")
-	env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 11, 0, 0), apitest.At(2027, 1, 11, 1, 0)))
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"max_hours_per_week": 2})
+	m := env.NewUser(t, models.RoleMember, "Member")
+	env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 11, 0, 0), apitest.At(2027, 1, 11, 1, 0)))
 	r := env.Do("POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 11, 2, 0), apitest.At(2027, 1, 11, 4, 0)))
 	if r.Code != 422 || r.ErrorCode() != "quota_exceeded" {
 		t.Fatalf("3 h in a week with a 2 h quota: want 422 quota_exceeded, got %s", r)
@@ -82,15 +83,15 @@ func TestQuotaWeekStartsAtLocalMidnight(t *testing.T) {
 // cancels what has not ended yet, not what already happened.
 func TestClosureFromThePastKeepsHistory(t *testing.T) {
 	env := apitest.New(t)
-	w := env.NewWorkshop()
-	m := env.NewUser(models.RoleMember, "Member")
-	done := env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 4, 8, 0), apitest.At(2027, 1, 4, 9, 0))).ID()
-	later := env.Must(201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 4, 14, 0), apitest.At(2027, 1, 4, 15, 0))).ID()
-	env.Clock.Set(time.Date(2027, 1, 4, 12, 0, 0, 0, apitest.Brussels))
+	w := env.NewWorkshop(t)
+	m := env.NewUser(t, models.RoleMember, "Member")
+	done := env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 4, 8, 0), apitest.At(2027, 1, 4, 9, 0))).ID()
+	later := env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 4, 14, 0), apitest.At(2027, 1, 4, 15, 0))).ID()
+	env.Clock.Set(time.Date(2027, 1, 4, 12, 0, 0, 0, testclock.Brussels))
 	var res struct {
 		Cancelled []struct{ ID int64 } `json:"cancelled"`
 	}
-	env.Must(201, "POST", fmt.Sprintf("/api/v1/resources/%d/closures", w.Machine), w.Manager.Token,
+	env.Must(t, 201, "POST", fmt.Sprintf("/api/v1/resources/%d/closures", w.Machine), w.Manager.Token,
 		map[string]string{"start": apitest.At(2027, 1, 4, 7, 0), "end": apitest.At(2027, 1, 5, 8, 0), "reason": "Panne"}).Decode(t, &res)
 	if len(res.Cancelled) != 1 || res.Cancelled[0].ID != later {
 		t.Fatalf("the closure cancelled %+v, want only the afternoon booking %d (not %d, already over)", res.Cancelled, later, done)
@@ -103,35 +104,36 @@ func TestConcurrentAccountChanges(t *testing.T) {
 	for _, d := range apitest.Dialects(t) {
 		t.Run(string(d), func(t *testing.T) {
 			env := apitest.NewOn(t, d)
-			w := env.NewWorkshop()
+			w := env.NewWorkshop(t)
 			for round := 0; round < 10; round++ {
-				m := env.NewUser(models.RoleMember, fmt.Sprintf("Member %d", round))
+				m := env.NewUser(t, models.RoleMember, fmt.Sprintf("Member %d", round))
 				path := fmt.Sprintf("/api/v1/members/%d", m.ID)
-				done := make(chan int, 2)
-				go func() { done <- env.Do("PATCH", path, w.Admin.Token, map[string]any{"active": false}).Code }()
-				go func() { done <- env.Do("PATCH", path, w.Manager.Token, map[string]any{"name": "Renamed"}).Code }()
-				if a, b := <-done, <-done; a != 200 || b != 200 {
+				changes := []struct {
+					token string
+					body  map[string]any
+				}{{w.Admin.Token, map[string]any{"active": false}}, {w.Manager.Token, map[string]any{"name": "Renamed"}}}
+				codes := apitest.Burst(len(changes), func(i int) int {
+					return env.Do("PATCH", path, changes[i].token, changes[i].body).Code
+				})
+				if a, b := codes[0], codes[1]; a != 200 || b != 200 {
 					t.Fatalf("round %d: %d and %d", round, a, b)
 				}
 				var got struct {
 					Name   string
 					Active bool
 				}
-				env.Must(200, "GET", path, w.Admin.Token, nil).Decode(t, &got)
+				env.Must(t, 200, "GET", path, w.Admin.Token, nil).Decode(t, &got)
 				if got.Active || got.Name != "Renamed" {
 					t.Fatalf("round %d: after a deactivation and a rename at once: %+v", round, got)
 				}
 			}
-			m := env.NewUser(models.RoleMember, "Certified")
-			codes := make(chan int, 8)
-			for i := 0; i < 8; i++ {
-				go func() {
-					codes <- env.Do("POST", fmt.Sprintf("/api/v1/members/%d/certifications", m.ID), w.Manager.Token,
-						map[string]any{"resource_id": w.Machine}).Code
-				}()
-			}
-			for i := 0; i < 8; i++ {
-				if c := <-codes; c != 201 {
+			m := env.NewUser(t, models.RoleMember, "Certified")
+			codes := apitest.Burst(8, func(int) int {
+				return env.Do("POST", fmt.Sprintf("/api/v1/members/%d/certifications", m.ID), w.Manager.Token,
+					map[string]any{"resource_id": w.Machine}).Code
+			})
+			for _, c := range codes {
+				if c != 201 {
 					t.Fatalf("certifying at once: got %d, want 201 every time", c)
 				}
 			}

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-	_ "time/tzdata" // Brussels rules must not depend on the machine's tzdata
 	"unicode/utf8"
 
 	"atelier/icalendar"
+	"atelier/internal/apitest/testclock"
 
 	// An independent parser: a bug in the writer's escaping or folding must
 	// not be hidden by the same bug in the reader.
@@ -249,12 +249,8 @@ func TestWriteNoInjection(t *testing.T) {
 
 func TestWriteTimes(t *testing.T) {
 	t.Parallel()
-	brussels, err := time.LoadLocation("Europe/Brussels")
-	if err != nil {
-		t.Fatal(err)
-	}
 	local := func(y int, m time.Month, d, h, min int) time.Time {
-		return time.Date(y, m, d, h, min, 0, 0, brussels)
+		return time.Date(y, m, d, h, min, 0, 0, testclock.Brussels)
 	}
 	// The UTC values are written out by hand so that a wrong zone rule in
 	// the test's own arithmetic cannot agree with a wrong one in the writer.
@@ -294,7 +290,7 @@ func TestWriteTimes(t *testing.T) {
 			// 02:30 happens twice: from 02:30 CEST to 02:30 CET. time.Date
 			// does not promise which one it picks, so start from instants.
 			name:  "fall back 2027-10-31 the repeated 02:30 hour",
-			start: time.Date(2027, 10, 31, 0, 30, 0, 0, time.UTC).In(brussels), end: time.Date(2027, 10, 31, 1, 30, 0, 0, time.UTC).In(brussels),
+			start: time.Date(2027, 10, 31, 0, 30, 0, 0, time.UTC).In(testclock.Brussels), end: time.Date(2027, 10, 31, 1, 30, 0, 0, time.UTC).In(testclock.Brussels),
 			wantLocal: "02:30 CEST - 02:30 CET",
 			wantStart: "20271031T003000Z", wantEnd: "20271031T013000Z", wantDurationMinutes: 60,
 		},
@@ -308,7 +304,7 @@ func TestWriteTimes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			if tt.wantLocal != "" {
-				if got := tt.start.In(brussels).Format("15:04 MST - ") + tt.end.In(brussels).Format("15:04 MST"); got != tt.wantLocal {
+				if got := tt.start.In(testclock.Brussels).Format("15:04 MST - ") + tt.end.In(testclock.Brussels).Format("15:04 MST"); got != tt.wantLocal {
 					t.Fatalf("test data: %s in Brussels, want %s", got, tt.wantLocal)
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 	"atelier/schedule"
 )
@@ -33,7 +34,7 @@ func closure(from, to string) models.Closure {
 func showSlices(ss []models.Slice) string {
 	var b strings.Builder
 	for _, s := range ss {
-		fmt.Fprintf(&b, "\n  %s - %s %s %d", s.Start.In(bru).Format("01-02 15:04 -07"), s.End.In(bru).Format("01-02 15:04 -07"), s.State, s.Available)
+		fmt.Fprintf(&b, "\n  %s - %s %s %d", s.Start.In(testclock.Brussels).Format("01-02 15:04 -07"), s.End.In(testclock.Brussels).Format("01-02 15:04 -07"), s.State, s.Available)
 	}
 	return b.String()
 }

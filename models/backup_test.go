@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 )
 
@@ -19,7 +20,7 @@ func openFile(t *testing.T, path string, now time.Time) *models.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Now = func() time.Time { return now }
+	db.Now = testclock.New(now).Now
 	return db
 }
 
@@ -48,8 +49,7 @@ func TestBackupRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	live, backup := filepath.Join(dir, "atelier.db"), filepath.Join(dir, "backup.db")
-	loc, _ := time.LoadLocation("Europe/Brussels")
-	now := time.Date(2027, 1, 4, 7, 0, 0, 0, loc)
+	now := testclock.Start
 	db := openFile(t, live, now)
 
 	admin, err := db.CreateUser(ctx, nil, models.NewUser{Email: "admin@x.be", Name: "Admin", Password: "long enough password", Role: models.RoleAdmin})

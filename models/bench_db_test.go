@@ -29,6 +29,7 @@ import (
 
 	"atelier/bench/dataset"
 	"atelier/internal/apitest"
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 )
 
@@ -141,10 +142,10 @@ func BenchmarkRawInsertSQLite(b *testing.B) {
 // at half the raw rate or more. Only the creations are timed.
 func BenchmarkCreateBookingSQLite(b *testing.B) {
 	env := apitest.NewOn(b, models.SQLite)
-	env.Clock.Set(apitest.Start)
+	env.Clock.Set(testclock.Start)
 	ctx := context.Background()
-	admin := env.NewUser(models.RoleAdmin, "Ada Admin")
-	site := env.Must(201, "POST", "/api/v1/sites", admin.Token, map[string]any{
+	admin := env.NewUser(b, models.RoleAdmin, "Ada Admin")
+	site := env.Must(b, 201, "POST", "/api/v1/sites", admin.Token, map[string]any{
 		"name": "Atelier 24h", "timezone": "Europe/Brussels", "floor_area_m2": 1000,
 		"opening_hours": []map[string]any{{"days": []int{1, 2, 3, 4, 5, 6, 7}, "from": "00:00", "to": "24:00"}},
 	}).ID()
@@ -162,10 +163,10 @@ func BenchmarkCreateBookingSQLite(b *testing.B) {
 	}
 	var tokens []string
 	for i := range 4 {
-		tokens = append(tokens, env.NewUser(models.RoleMember, fmt.Sprintf("Member %d", i)).Token)
+		tokens = append(tokens, env.NewUser(b, models.RoleMember, fmt.Sprintf("Member %d", i)).Token)
 	}
 	raw, rawRes, rawMember := rawSQLite(b)
-	base := apitest.Start.Add(24 * time.Hour).Truncate(time.Hour)
+	base := testclock.Start.Add(24 * time.Hour).Truncate(time.Hour)
 	rawBase := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	var created, inserted int64
 	create := func(i int64) error {
@@ -229,10 +230,10 @@ func BenchmarkAvailabilityWeek(b *testing.B) {
 func availabilityWeek(b *testing.B, history int) {
 	env := apitest.NewOn(b, models.SQLite)
 	ctx := context.Background()
-	admin := env.NewUser(models.RoleAdmin, "Ada Admin")
-	member := env.NewUser(models.RoleMember, "Camille Member")
+	admin := env.NewUser(b, models.RoleAdmin, "Ada Admin")
+	member := env.NewUser(b, models.RoleMember, "Camille Member")
 	all := []int{1, 2, 3, 4, 5, 6}
-	site := env.Must(201, "POST", "/api/v1/sites", admin.Token, map[string]any{
+	site := env.Must(b, 201, "POST", "/api/v1/sites", admin.Token, map[string]any{
 		"name": "Atelier", "timezone": "Europe/Brussels", "floor_area_m2": 5000,
 		"opening_hours": []map[string]any{{"days": all, "from": "08:00", "to": "20:00"}},
 		"quiet_hours":   []map[string]any{{"days": []int{1, 2, 3, 4, 5, 6, 7}, "from": "20:00", "to": "08:00"}},
@@ -258,7 +259,7 @@ func availabilityWeek(b *testing.B, history int) {
 		if err := env.DB.CreateResource(ctx, r); err != nil {
 			b.Fatal(err)
 		}
-		res = append(res, dataset.Resource{ID: r.ID, Capacity: r.Capacity, Buffer: r.Buffer(), Loc: apitest.Brussels,
+		res = append(res, dataset.Resource{ID: r.ID, Capacity: r.Capacity, Buffer: r.Buffer(), Loc: testclock.Brussels,
 			OpenFrom: 8 * 60, OpenTo: 20 * 60, Days: days})
 	}
 	raw, err := sql.Open("sqlite3", dataset.SQLiteDSN(env.DSN))
@@ -271,23 +272,23 @@ func availabilityWeek(b *testing.B, history int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	members, err := dataset.Members(ctx, raw, "sqlite", 50, "bench.atelier.test", hash, apitest.Start)
+	members, err := dataset.Members(ctx, raw, "sqlite", 50, "bench.atelier.test", hash, testclock.Start)
 	if err != nil {
 		b.Fatal(err)
 	}
 	pick := func(r *rand.Rand, _ time.Time) int64 { return members[r.IntN(len(members))] }
 	// The measured week: Monday 1 March 2027 in Brussels, the same 30
 	// bookings of one machine at every size.
-	week := time.Date(2027, 3, 1, 0, 0, 0, 0, apitest.Brussels)
+	week := time.Date(2027, 3, 1, 0, 0, 0, 0, testclock.Brussels)
 	target := res[1]
 	const inWeek = 30
 	began := time.Now()
 	if _, err := dataset.Load(ctx, raw, "sqlite", dataset.Spec{Resources: []dataset.Resource{target}, Member: pick,
-		Host: admin.ID, From: week, To: week.AddDate(0, 0, 7), Now: apitest.Start, Count: inWeek, Seed: 1}); err != nil {
+		Host: admin.ID, From: week, To: week.AddDate(0, 0, 7), Now: testclock.Start, Count: inWeek, Seed: 1}); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := dataset.Load(ctx, raw, "sqlite", dataset.Spec{Resources: res, Member: pick, Host: admin.ID,
-		From: week.AddDate(-3, 0, 0), To: week, Now: apitest.Start, Count: history - inWeek, Seed: 2}); err != nil {
+		From: week.AddDate(-3, 0, 0), To: week, Now: testclock.Start, Count: history - inWeek, Seed: 2}); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("history of %d bookings loaded in %s", history, time.Since(began).Round(time.Millisecond))
@@ -347,7 +348,7 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 func BenchmarkFeedQuery(b *testing.B) {
 	env := apitest.NewOn(b, models.SQLite)
 	ctx := context.Background()
-	admin := env.NewUser(models.RoleAdmin, "Ada Admin")
+	admin := env.NewUser(b, models.RoleAdmin, "Ada Admin")
 	site := &models.Site{Name: "Atelier", Timezone: "Europe/Brussels", FloorAreaM2: 1000}
 	if err := env.DB.CreateSite(ctx, site); err != nil {
 		b.Fatal(err)
@@ -366,19 +367,19 @@ func BenchmarkFeedQuery(b *testing.B) {
 		if err := env.DB.CreateResource(ctx, r); err != nil {
 			b.Fatal(err)
 		}
-		res = append(res, dataset.Resource{ID: r.ID, Capacity: 1, Loc: apitest.Brussels, OpenFrom: 8 * 60, OpenTo: 20 * 60, Days: days})
+		res = append(res, dataset.Resource{ID: r.ID, Capacity: 1, Loc: testclock.Brussels, OpenFrom: 8 * 60, OpenTo: 20 * 60, Days: days})
 	}
 	raw, err := sql.Open("sqlite3", dataset.SQLiteDSN(env.DSN))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer raw.Close()
-	members, err := dataset.Members(ctx, raw, "sqlite", 100, "bench.atelier.test", "x", apitest.Start)
+	members, err := dataset.Members(ctx, raw, "sqlite", 100, "bench.atelier.test", "x", testclock.Start)
 	if err != nil {
 		b.Fatal(err)
 	}
 	heavy := members[0]
-	now := apitest.Start
+	now := testclock.Start
 	since := now.Add(-models.FeedWindow)
 	// 100,000 bookings over 490 days put about 36,700 in the feed window
 	// (90 days back, 90 ahead); one member gets 2,000 of them.
@@ -411,13 +412,13 @@ func TestListTotalMatchesRows(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			env := apitest.NewOn(t, d)
 			ctx := context.Background()
-			admin, err := env.DB.User(ctx, env.NewUser(models.RoleAdmin, "Ada Admin").ID)
+			admin, err := env.DB.User(ctx, env.NewUser(t, models.RoleAdmin, "Ada Admin").ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var members []*models.User
 			for i := range 3 {
-				u, err := env.DB.User(ctx, env.NewUser(models.RoleMember, fmt.Sprintf("Member %d", i)).ID)
+				u, err := env.DB.User(ctx, env.NewUser(t, models.RoleMember, fmt.Sprintf("Member %d", i)).ID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -442,7 +443,7 @@ func TestListTotalMatchesRows(t *testing.T) {
 					resources = append(resources, res.ID)
 				}
 			}
-			day := apitest.Start.Add(24 * time.Hour)
+			day := testclock.Start.Add(24 * time.Hour)
 			for i := range 24 {
 				m := members[i%len(members)]
 				start := day.Add(time.Duration(i) * 5 * time.Hour)

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-	_ "time/tzdata" // Brussels rules must not depend on the machine's zoneinfo
 
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 	"atelier/schedule"
 )
@@ -17,14 +17,6 @@ import (
 // and on 2027-10-31 (02:00-03:00 happens twice). 2027-06-07 is a Monday of
 // ISO week 2027-W23.
 
-var bru = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Brussels")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
-
 // ts reads "2006-01-02 15:04" as Brussels wall-clock time, or an RFC 3339
 // instant when the offset matters (the hour that happens twice).
 func ts(s string) time.Time {
@@ -33,7 +25,7 @@ func ts(s string) time.Time {
 	if strings.Contains(s, "T") {
 		t, err = time.Parse(time.RFC3339, s)
 	} else {
-		t, err = time.ParseInLocation("2006-01-02 15:04", s, bru)
+		t, err = time.ParseInLocation("2006-01-02 15:04", s, testclock.Brussels)
 	}
 	if err != nil {
 		panic(err)

@@ -4,12 +4,13 @@ import (
 	"testing"
 	"time"
 
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 	"atelier/schedule"
 )
 
 func TestNextStart(t *testing.T) {
-	loc, _ := time.LoadLocation("Europe/Brussels")
+	loc := testclock.Brussels
 	at := func(d, h, m int) time.Time { return time.Date(2027, 1, d, h, m, 0, 0, loc) }
 	sl := func(s, e time.Time, free int, state string) models.Slice {
 		return models.Slice{Interval: schedule.Interval{Start: s, End: e}, Available: free, State: state}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"atelier/internal/apitest/testclock"
 	"atelier/schedule"
 )
 
@@ -66,11 +67,11 @@ func BenchmarkOccurrencesWeek(b *testing.B) {
 		week = append(week, win)
 	}
 	span := schedule.Interval{Start: ts("2027-06-07 00:00"), End: ts("2027-06-14 00:00")}
-	if n := len(week.Occurrences(bru, span)); n == 0 {
+	if n := len(week.Occurrences(testclock.Brussels, span)); n == 0 {
 		b.Fatal("no occurrences")
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		week.Occurrences(bru, span)
+		week.Occurrences(testclock.Brussels, span)
 	}
 }

@@ -5,15 +5,15 @@ import (
 	"strings"
 	"testing"
 	"time"
-	_ "time/tzdata" // Brussels rules must not depend on the machine's zoneinfo
+	_ "time/tzdata" // zone rules must not depend on the machine's zoneinfo
 
+	"atelier/internal/apitest/testclock"
 	"atelier/schedule"
 )
 
-// Brussels changes its clocks on 2027-03-28 (02:00 CET jumps to 03:00
-// CEST: 02:00-03:00 does not exist) and on 2027-10-31 (03:00 CEST falls
-// back to 02:00 CET: 02:00-03:00 happens twice).
-var bru = mustLoad("Europe/Brussels")
+// Brussels (testclock.Brussels) changes its clocks on 2027-03-28 (02:00 CET
+// jumps to 03:00 CEST: 02:00-03:00 does not exist) and on 2027-10-31 (03:00
+// CEST falls back to 02:00 CET: 02:00-03:00 happens twice).
 
 func mustLoad(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
@@ -31,7 +31,7 @@ func ts(s string) time.Time {
 	if strings.Contains(s, "T") {
 		t, err = time.Parse(time.RFC3339, s)
 	} else {
-		t, err = time.ParseInLocation("2006-01-02 15:04", s, bru)
+		t, err = time.ParseInLocation("2006-01-02 15:04", s, testclock.Brussels)
 	}
 	if err != nil {
 		panic(err)
@@ -53,7 +53,7 @@ func show(ivs []schedule.Interval) string {
 
 func showOne(x schedule.Interval) string {
 	const f = "Mon 2006-01-02 15:04 -07:00"
-	return x.Start.In(bru).Format(f) + " / " + x.End.In(bru).Format(f)
+	return x.Start.In(testclock.Brussels).Format(f) + " / " + x.End.In(testclock.Brussels).Format(f)
 }
 
 func sameIntervals(a, b []schedule.Interval) bool {
@@ -320,7 +320,7 @@ func TestWeekOccurrences(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := tt.week(t).Occurrences(bru, tt.span)
+			got := tt.week(t).Occurrences(testclock.Brussels, tt.span)
 			if !sameIntervals(got, tt.want) {
 				t.Errorf("Occurrences over %s\n got %s\nwant %s", showOne(tt.span), show(got), show(tt.want))
 			}
@@ -337,7 +337,7 @@ func TestWeekOccurrences(t *testing.T) {
 			{iv("2027-10-30 12:00", "2027-10-31 12:00"), 10 * time.Hour},
 			{iv("2027-06-12 12:00", "2027-06-13 12:00"), 9 * time.Hour},
 		} {
-			got := w.Occurrences(bru, c.span)
+			got := w.Occurrences(testclock.Brussels, c.span)
 			if len(got) != 1 || got[0].Duration() != c.want {
 				t.Errorf("quiet night in %s = %s, want one window of %v", showOne(c.span), show(got), c.want)
 			}
@@ -433,37 +433,37 @@ func TestAligned(t *testing.T) {
 		loc  *time.Location
 		want bool
 	}{
-		{"09:30 on a 30-minute grid", "2027-06-07 09:30", 30, bru, true},
-		{"09:15 on a 30-minute grid", "2027-06-07 09:15", 30, bru, false},
-		{"09:15 on a 15-minute grid", "2027-06-07 09:15", 15, bru, true},
-		{"midnight is on every grid", "2027-06-07 00:00", 45, bru, true},
-		{"45-minute grid counts from midnight: 01:30", "2027-06-07 01:30", 45, bru, true},
-		{"45-minute grid counts from midnight: 01:00", "2027-06-07 01:00", 45, bru, false},
-		{"90-minute grid: 22:30", "2027-06-07 22:30", 90, bru, true},
-		{"90-minute grid: 22:00", "2027-06-07 22:00", 90, bru, false},
-		{"no grid, whole minute", "2027-06-07 09:17", 0, bru, true},
-		{"no grid, seconds", "2027-06-07T09:17:30+02:00", 0, bru, false},
-		{"30-minute grid, seconds", "2027-06-07T09:30:01+02:00", 30, bru, false},
-		{"an instant given in UTC is read in the site's zone (09:30 CEST)", "2027-06-07T07:30:00Z", 60, bru, false},
-		{"an instant given in UTC is read in the site's zone (10:00 CEST)", "2027-06-07T08:00:00Z", 60, bru, true},
+		{"09:30 on a 30-minute grid", "2027-06-07 09:30", 30, testclock.Brussels, true},
+		{"09:15 on a 30-minute grid", "2027-06-07 09:15", 30, testclock.Brussels, false},
+		{"09:15 on a 15-minute grid", "2027-06-07 09:15", 15, testclock.Brussels, true},
+		{"midnight is on every grid", "2027-06-07 00:00", 45, testclock.Brussels, true},
+		{"45-minute grid counts from midnight: 01:30", "2027-06-07 01:30", 45, testclock.Brussels, true},
+		{"45-minute grid counts from midnight: 01:00", "2027-06-07 01:00", 45, testclock.Brussels, false},
+		{"90-minute grid: 22:30", "2027-06-07 22:30", 90, testclock.Brussels, true},
+		{"90-minute grid: 22:00", "2027-06-07 22:00", 90, testclock.Brussels, false},
+		{"no grid, whole minute", "2027-06-07 09:17", 0, testclock.Brussels, true},
+		{"no grid, seconds", "2027-06-07T09:17:30+02:00", 0, testclock.Brussels, false},
+		{"30-minute grid, seconds", "2027-06-07T09:30:01+02:00", 30, testclock.Brussels, false},
+		{"an instant given in UTC is read in the site's zone (09:30 CEST)", "2027-06-07T07:30:00Z", 60, testclock.Brussels, false},
+		{"an instant given in UTC is read in the site's zone (10:00 CEST)", "2027-06-07T08:00:00Z", 60, testclock.Brussels, true},
 		{"half-hour zone: 04:00Z is 09:30 in Kolkata", "2027-06-07T04:00:00Z", 60, kolkata, false},
 		{"half-hour zone: 04:30Z is 10:00 in Kolkata", "2027-06-07T04:30:00Z", 60, kolkata, true},
 
 		// Spring: 01:59 CET is followed by 03:00 CEST.
-		{"spring: 01:30 CET", "2027-03-28T01:30:00+01:00", 30, bru, true},
-		{"spring: 03:00 CEST on a 30-minute grid", "2027-03-28T03:00:00+02:00", 30, bru, true},
-		{"spring: 03:00 CEST on a 3-hour grid (wall clock, though 2 real hours after midnight)", "2027-03-28T03:00:00+02:00", 180, bru, true},
-		{"spring: 04:00 CEST on a 2-hour grid (3 real hours after midnight)", "2027-03-28T04:00:00+02:00", 120, bru, true},
-		{"spring: 05:00 CEST on a 2-hour grid (4 real hours after midnight, 05:00 on the wall)", "2027-03-28T05:00:00+02:00", 120, bru, false},
-		{"spring: \"02:30 CET\" does not exist, it is 03:30 CEST: off an hourly grid", "2027-03-28T02:30:00+01:00", 60, bru, false},
+		{"spring: 01:30 CET", "2027-03-28T01:30:00+01:00", 30, testclock.Brussels, true},
+		{"spring: 03:00 CEST on a 30-minute grid", "2027-03-28T03:00:00+02:00", 30, testclock.Brussels, true},
+		{"spring: 03:00 CEST on a 3-hour grid (wall clock, though 2 real hours after midnight)", "2027-03-28T03:00:00+02:00", 180, testclock.Brussels, true},
+		{"spring: 04:00 CEST on a 2-hour grid (3 real hours after midnight)", "2027-03-28T04:00:00+02:00", 120, testclock.Brussels, true},
+		{"spring: 05:00 CEST on a 2-hour grid (4 real hours after midnight, 05:00 on the wall)", "2027-03-28T05:00:00+02:00", 120, testclock.Brussels, false},
+		{"spring: \"02:30 CET\" does not exist, it is 03:30 CEST: off an hourly grid", "2027-03-28T02:30:00+01:00", 60, testclock.Brussels, false},
 
 		// Autumn: 02:59 CEST is followed by 02:00 CET.
-		{"autumn: first 02:30 (CEST) on a 30-minute grid", "2027-10-31T02:30:00+02:00", 30, bru, true},
-		{"autumn: second 02:30 (CET) on a 30-minute grid", "2027-10-31T02:30:00+01:00", 30, bru, true},
-		{"autumn: second 02:00 (CET) on a 2-hour grid", "2027-10-31T02:00:00+01:00", 120, bru, true},
-		{"autumn: 03:00 CET on a 3-hour grid (4 real hours after midnight)", "2027-10-31T03:00:00+01:00", 180, bru, true},
-		{"autumn: 04:00 CET on a 2-hour grid (5 real hours after midnight)", "2027-10-31T04:00:00+01:00", 120, bru, true},
-		{"autumn: 05:00 CET on a 2-hour grid", "2027-10-31T05:00:00+01:00", 120, bru, false},
+		{"autumn: first 02:30 (CEST) on a 30-minute grid", "2027-10-31T02:30:00+02:00", 30, testclock.Brussels, true},
+		{"autumn: second 02:30 (CET) on a 30-minute grid", "2027-10-31T02:30:00+01:00", 30, testclock.Brussels, true},
+		{"autumn: second 02:00 (CET) on a 2-hour grid", "2027-10-31T02:00:00+01:00", 120, testclock.Brussels, true},
+		{"autumn: 03:00 CET on a 3-hour grid (4 real hours after midnight)", "2027-10-31T03:00:00+01:00", 180, testclock.Brussels, true},
+		{"autumn: 04:00 CET on a 2-hour grid (5 real hours after midnight)", "2027-10-31T04:00:00+01:00", 120, testclock.Brussels, true},
+		{"autumn: 05:00 CET on a 2-hour grid", "2027-10-31T05:00:00+01:00", 120, testclock.Brussels, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -489,11 +489,11 @@ func TestWeekStart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := schedule.WeekStart(ts(tt.at), bru)
+			got := schedule.WeekStart(ts(tt.at), testclock.Brussels)
 			if !got.Equal(ts(tt.want)) {
 				t.Errorf("WeekStart(%s) = %s, want %s", tt.at, got.Format(time.RFC3339), tt.want)
 			}
-			if got.Location() != bru {
+			if got.Location() != testclock.Brussels {
 				t.Errorf("WeekStart(%s) is in %s, want the site's zone", tt.at, got.Location())
 			}
 		})
@@ -544,7 +544,7 @@ func TestSplitWeeks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := schedule.SplitWeeks(tt.in, bru)
+			got := schedule.SplitWeeks(tt.in, testclock.Brussels)
 			var gotS, wantS []string
 			for _, p := range got {
 				gotS = append(gotS, showOne(p.Week)+" : "+showOne(p.Interval))
@@ -563,7 +563,7 @@ func TestSplitWeeks(t *testing.T) {
 			"2027-10-28 12:00": 169 * time.Hour,
 			"2027-06-09 12:00": 168 * time.Hour,
 		} {
-			p := schedule.SplitWeeks(schedule.Interval{Start: ts(at), End: ts(at).Add(time.Hour)}, bru)
+			p := schedule.SplitWeeks(schedule.Interval{Start: ts(at), End: ts(at).Add(time.Hour)}, testclock.Brussels)
 			if len(p) != 1 || p[0].Week.Duration() != want {
 				t.Errorf("week of %s: %v, want one week of %v", at, p, want)
 			}

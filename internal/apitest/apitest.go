@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"atelier/handlers"
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -125,36 +126,13 @@ func DefaultDialect() models.Dialect {
 	return models.SQLite
 }
 
-// Clock is a settable clock for the rules.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-// Set moves the clock.
-func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
-// Brussels is the time zone of the test workshop.
-var Brussels = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Brussels")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
-
-// Start is the tests' default now: Monday 4 January 2027, 07:00 in Brussels.
-var Start = time.Date(2027, 1, 4, 7, 0, 0, 0, Brussels)
-
-// Env is one Atelier over one fresh database.
+// Env is one Atelier over one fresh database. It holds no test: every
+// helper that can fail takes the caller's, so that a failure names the
+// (sub)test and the line that asked.
 type Env struct {
-	T     testing.TB
 	DB    *models.DB
 	E     *echo.Echo
-	Clock *Clock
+	Clock *testclock.Clock // the server's clock, at testclock.Start to begin with
 	DSN   string
 }
 
@@ -176,10 +154,10 @@ func OpenDSN(t testing.TB, dsn string) *Env {
 		t.Fatalf("open %s: %v", dsn, err)
 	}
 	t.Cleanup(func() { db.Close() })
-	clock := &Clock{t: Start}
+	clock := testclock.New(testclock.Start)
 	db.Now = clock.Now
 	e := handlers.New(db, handlers.Config{PublicURL: "http://atelier.test"})
-	return &Env{T: t, DB: db, E: e, Clock: clock, DSN: dsn}
+	return &Env{DB: db, E: e, Clock: clock, DSN: dsn}
 }
 
 // Response is a recorded answer.
@@ -246,7 +224,8 @@ func Request(method, path, token string, body any) *http.Request {
 	return req
 }
 
-// Do sends a request through the whole echo stack.
+// Do sends a request through the whole echo stack. It never fails the
+// test, so goroutines may call it.
 func (e *Env) Do(method, path, token string, body any) *Response {
 	return e.Serve(Request(method, path, token, body))
 }
@@ -258,12 +237,12 @@ func (e *Env) Serve(req *http.Request) *Response {
 	return &Response{Code: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 }
 
-// Must sends a request and fails the test unless the status is want.
-func (e *Env) Must(want int, method, path, token string, body any) *Response {
-	e.T.Helper()
+// Must sends a request and fails t unless the status is want.
+func (e *Env) Must(t testing.TB, want int, method, path, token string, body any) *Response {
+	t.Helper()
 	r := e.Do(method, path, token, body)
 	if r.Code != want {
-		e.T.Fatalf("%s %s: want %d, got %s", method, path, want, r)
+		t.Fatalf("%s %s: want %d, got %s", method, path, want, r)
 	}
 	return r
 }
@@ -279,17 +258,18 @@ type User struct {
 // Password is every test account's password.
 const Password = "correct horse battery"
 
-// NewUser creates an account of role and signs it in with a bearer token.
-func (e *Env) NewUser(role models.Role, name string) User {
-	e.T.Helper()
+// NewUser creates an account of role and signs it in with a bearer token,
+// failing t when it cannot.
+func (e *Env) NewUser(t testing.TB, role models.Role, name string) User {
+	t.Helper()
 	email := fmt.Sprintf("%s.%d@atelier.test", strings.ToLower(strings.ReplaceAll(name, " ", ".")), time.Now().UnixNano())
 	u, err := e.DB.CreateUser(context.Background(), nil, models.NewUser{Email: email, Name: name, Password: Password, Role: role})
 	if err != nil {
-		e.T.Fatal(err)
+		t.Fatal(err)
 	}
 	tok, _, err := e.DB.Login(context.Background(), email, Password, "192.0.2.1", models.TokenBearer, models.DefaultLoginLimits)
 	if err != nil {
-		e.T.Fatal(err)
+		t.Fatal(err)
 	}
 	return User{ID: u.ID, Email: email, Token: tok, Role: role}
 }
@@ -302,31 +282,63 @@ type Workshop struct {
 	Machine, Space int64
 }
 
-// NewWorkshop creates the test workshop through the API.
-func (e *Env) NewWorkshop() Workshop {
-	e.T.Helper()
-	w := Workshop{Admin: e.NewUser(models.RoleAdmin, "Ada Admin"), Manager: e.NewUser(models.RoleManager, "Marc Manager")}
+// NewWorkshop creates the test workshop through the API, failing t when it
+// cannot.
+func (e *Env) NewWorkshop(t testing.TB) Workshop {
+	t.Helper()
+	w := Workshop{Admin: e.NewUser(t, models.RoleAdmin, "Ada Admin"), Manager: e.NewUser(t, models.RoleManager, "Marc Manager")}
 	all := []int{1, 2, 3, 4, 5, 6, 7}
-	w.SiteID = e.Must(201, "POST", "/api/v1/sites", w.Admin.Token, map[string]any{
+	w.SiteID = e.Must(t, 201, "POST", "/api/v1/sites", w.Admin.Token, map[string]any{
 		"name": "Atelier Test", "timezone": "Europe/Brussels", "floor_area_m2": 500,
 		"opening_hours": []map[string]any{{"days": all, "from": "08:00", "to": "20:00"}},
 		"quiet_hours":   []map[string]any{{"days": all, "from": "22:00", "to": "07:00"}},
 	}).ID()
-	w.ZoneID = e.Must(201, "POST", "/api/v1/zones", w.Manager.Token, map[string]any{
+	w.ZoneID = e.Must(t, 201, "POST", "/api/v1/zones", w.Manager.Token, map[string]any{
 		"site_id": w.SiteID, "name": "Production", "use": "production", "area_m2": 300}).ID()
-	w.Machine = e.Must(201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{
+	w.Machine = e.Must(t, 201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{
 		"zone_id": w.ZoneID, "name": "Laser cutter", "kind": "machine", "slot_minutes": 30}).ID()
-	w.Space = e.Must(201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{
+	w.Space = e.Must(t, 201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{
 		"zone_id": w.ZoneID, "name": "Assembly floor", "kind": "space", "capacity": 100, "unit": "m2"}).ID()
 	return w
 }
 
 // At returns an RFC 3339 string for a local Brussels wall-clock time.
 func At(year int, month time.Month, day, hour, min int) string {
-	return time.Date(year, month, day, hour, min, 0, 0, Brussels).Format(time.RFC3339)
+	return time.Date(year, month, day, hour, min, 0, 0, testclock.Brussels).Format(time.RFC3339)
 }
 
 // Slot is a booking body for resource from start to end.
 func Slot(resource int64, start, end string) map[string]any {
 	return map[string]any{"resource_id": resource, "start": start, "end": end}
+}
+
+// Burst calls f(0) ... f(n-1) from n goroutines held at a start barrier
+// and released together, so that the calls race each other, and returns
+// their results by i once every call has returned. f runs outside the
+// test's goroutine: it must not call t.Fatal (Env.Do is safe).
+func Burst[T any](n int, f func(i int) T) []T {
+	var (
+		out   = make([]T, n)
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+	)
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			out[i] = f(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	return out
+}
+
+// Tally counts how often each value occurs, such as the statuses of a
+// Burst of requests.
+func Tally[T comparable](vs []T) map[T]int {
+	n := map[T]int{}
+	for _, v := range vs {
+		n[v]++
+	}
+	return n
 }
