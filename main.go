@@ -12,12 +12,15 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // site time zones work on machines without a zoneinfo database
 
 	"atelier/handlers"
+	"atelier/mail"
 	"atelier/models"
 	"atelier/static"
 )
@@ -42,6 +45,12 @@ type Config struct {
 	Secret        string
 	TrustProxy    bool
 	LogLevel      slog.Level
+	// SMTPURL, when set, sends notifications by email too, from MailFrom.
+	SMTPURL  string
+	MailFrom string
+	// ReminderHours is how long before an approved booking its member is
+	// reminded (0: never).
+	ReminderHours int
 	// Args are the words left after the flags.
 	Args []string
 }
@@ -87,6 +96,16 @@ func loadConfig(args []string, backup bool, getenv func(string) string, stderr i
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return cfg, fmt.Errorf("ATELIER_LOG_LEVEL: %w", err)
+	}
+	cfg.SMTPURL = getenv("ATELIER_SMTP_URL")
+	cfg.MailFrom = env("ATELIER_MAIL_FROM", mail.DefaultFrom(cfg.PublicURL))
+	cfg.ReminderHours = 24
+	if v := getenv("ATELIER_REMINDER_HOURS"); v != "" {
+		h, err := strconv.Atoi(v)
+		if err != nil || h < 0 || h > 24*14 {
+			return cfg, fmt.Errorf("ATELIER_REMINDER_HOURS must be a whole number of hours from 0 (off) to 336, not %q", v)
+		}
+		cfg.ReminderHours = h
 	}
 	if (cfg.AdminEmail == "") != (cfg.AdminPassword == "") {
 		return cfg, errors.New("set both ATELIER_ADMIN_EMAIL and ATELIER_ADMIN_PASSWORD, or neither")
@@ -145,6 +164,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			log.Info("demo workshop created", "sign_in", models.DemoSignIn)
 		}
 	}
+
+	var sender *mail.Sender
+	if cfg.SMTPURL != "" {
+		if sender, err = mail.New(db, mail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom, PublicURL: cfg.PublicURL}, log); err != nil {
+			return err
+		}
+		db.Mail = true
+	}
+	// The background work stops with the server, before the database closes.
+	bg, stopBG := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() { stopBG(); wg.Wait() }()
+	if sender != nil {
+		wg.Go(func() { sender.Run(bg) })
+	}
+	wg.Go(func() { mail.Reminders(bg, db, time.Duration(cfg.ReminderHours)*time.Hour, log) })
 
 	h := handlers.New(db, handlers.Config{
 		PublicURL: cfg.PublicURL, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
