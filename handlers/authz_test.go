@@ -123,6 +123,10 @@ type authzFixture struct {
 	targetToken string // a bearer token of target
 	closure     int64  // a closure of the kiln
 	before      int    // the route's count before the request
+	series      int64  // a pending series of the member
+	entry       int64  // a waiting-list entry of the member
+	notice      int64  // a notification of the member
+	slot        map[string]any
 }
 
 // authzRoute is one route (or one variant of its target or body) and what
@@ -184,6 +188,44 @@ func freshPendingBooking(t *testing.T, w *authzWorld) authzFixture {
 		t.Fatalf("setup: want a pending booking, got %s", r)
 	}
 	return authzFixture{booking: r.ID()}
+}
+
+// freshPendingSeries is a fresh series of the member, waiting for a host.
+func freshPendingSeries(t *testing.T, w *authzWorld) authzFixture {
+	start, end := w.nextSlot()
+	body := apitest.Slot(w.approval, start, end)
+	body["rrule"] = "FREQ=WEEKLY;COUNT=2"
+	return authzFixture{series: w.env.Must(t, 201, "POST", "/api/v1/series", w.member.Token, body).ID()}
+}
+
+// takenSlot is a slot the other member holds: one to wait for.
+func takenSlot(t *testing.T, w *authzWorld) authzFixture {
+	start, end := w.nextSlot()
+	slot := apitest.Slot(w.ws.Machine, start, end)
+	w.env.Must(t, 201, "POST", "/api/v1/bookings", w.other.Token, slot)
+	return authzFixture{slot: slot}
+}
+
+// freshWaitEntry is the member waiting for a slot the other member holds.
+func freshWaitEntry(t *testing.T, w *authzWorld) authzFixture {
+	f := takenSlot(t, w)
+	f.entry = w.env.Must(t, 201, "POST", "/api/v1/waitlist", w.member.Token, f.slot).ID()
+	return f
+}
+
+// freshNotice is a notification of the member: a host approved a request.
+func freshNotice(t *testing.T, w *authzWorld) authzFixture {
+	f := freshPendingBooking(t, w)
+	w.env.Must(t, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/approve", f.booking), w.ws.Manager.Token, nil)
+	var l struct {
+		Notifications []struct{ ID int64 }
+	}
+	w.env.Must(t, 200, "GET", "/api/v1/me/notifications?unread=true", w.member.Token, nil).Decode(t, &l)
+	if len(l.Notifications) == 0 {
+		t.Fatal("setup: the member was not notified of the approval")
+	}
+	f.notice = l.Notifications[0].ID
+	return f
 }
 
 // freshAccount returns a setup making a new signed-in account of role.
@@ -588,6 +630,39 @@ func authzMatrix() []authzRoute {
 		{name: "POST /api/v1/bookings/:id/cancel", path: "/api/v1/bookings/{booking}/cancel", setup: freshPendingBooking,
 			body: fixedBody(map[string]any{"reason": "Plans changed."}),
 			want: allowOwnerOrHosts(wantOK), check: decided("cancelled")},
+
+		{name: "POST /api/v1/series", want: allowSignedIn(wantCreated),
+			body: func(w *authzWorld, f authzFixture) any {
+				start, end := w.nextSlot()
+				b := apitest.Slot(w.ws.Machine, start, end)
+				b["rrule"] = "FREQ=DAILY;COUNT=1"
+				return b
+			}},
+		{name: "POST /api/v1/series/preview", want: allowSignedIn(wantOK),
+			body: func(w *authzWorld, f authzFixture) any {
+				start, end := w.nextSlot()
+				b := apitest.Slot(w.ws.Machine, start, end)
+				b["rrule"] = "FREQ=WEEKLY;COUNT=3"
+				return b
+			}},
+		{name: "GET /api/v1/series", want: allowSignedIn(wantOK)},
+		{name: "GET /api/v1/series/:id", path: "/api/v1/series/{series}", setup: freshPendingSeries, want: allowOwnerOrHosts(wantOK)},
+		{name: "POST /api/v1/series/:id/approve", path: "/api/v1/series/{series}/approve", setup: freshPendingSeries,
+			want: wantByActor{wantUnauthorized, wantForbidden, wantNotFound, wantOK, wantOK}},
+		{name: "POST /api/v1/series/:id/reject", path: "/api/v1/series/{series}/reject", setup: freshPendingSeries,
+			body: fixedBody(map[string]any{"reason": "The router is promised to a course."}),
+			want: wantByActor{wantUnauthorized, wantForbidden, wantNotFound, wantOK, wantOK}},
+		{name: "POST /api/v1/series/:id/cancel", path: "/api/v1/series/{series}/cancel", setup: freshPendingSeries,
+			want: allowOwnerOrHosts(wantOK)},
+		{name: "POST /api/v1/waitlist", setup: takenSlot, want: allowSignedIn(wantCreated),
+			body: func(w *authzWorld, f authzFixture) any { return f.slot }},
+		{name: "GET /api/v1/waitlist", want: allowSignedIn(wantOK)},
+		{name: "DELETE /api/v1/waitlist/:id", path: "/api/v1/waitlist/{entry}", setup: freshWaitEntry,
+			want: allowOwnerOrHosts(wantNoContent)},
+		{name: "GET /api/v1/me/notifications", want: allowSignedIn(wantOK)},
+		{name: "POST /api/v1/me/notifications/read", want: allowSignedIn(wantNoContent)},
+		{name: "POST /api/v1/me/notifications/:id/read", path: "/api/v1/me/notifications/{notice}/read", setup: freshNotice,
+			want: wantByActor{wantUnauthorized, wantNoContent, wantNotFound, wantNotFound, wantNotFound}},
 	}
 }
 
@@ -607,6 +682,7 @@ func (w *authzWorld) fill(path string, f authzFixture, self apitest.User) string
 		"{member}", id(w.member.ID), "{other}", id(w.other.ID), "{self}", id(self.ID), "{target}", id(f.target),
 		"{site}", id(w.ws.SiteID), "{zone}", id(w.ws.ZoneID), "{machine}", id(w.ws.Machine), "{kiln}", id(w.kiln),
 		"{closure}", id(f.closure), "{booking}", id(f.booking), "{own}", id(w.ownBooking), "{feed}", w.feed,
+		"{series}", id(f.series), "{entry}", id(f.entry), "{notice}", id(f.notice),
 	).Replace(path)
 }
 
