@@ -55,7 +55,7 @@ type Config struct {
 	Args []string
 }
 
-func loadConfig(args []string, backup bool, getenv func(string) string, stderr io.Writer) (Config, error) {
+func loadConfig(args []string, backup bool, getenv func(string) string, stdout io.Writer) (Config, error) {
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v
@@ -64,13 +64,20 @@ func loadConfig(args []string, backup bool, getenv func(string) string, stderr i
 	}
 	cfg := Config{}
 	fs := flag.NewFlagSet("atelier", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// A wrong flag is returned, and main writes it to stderr: the flag
+	// package's own message would land in the JSON log stream on stdout.
+	// Only the usage asked for with -h goes to stdout.
+	fs.SetOutput(io.Discard)
 	fs.StringVar(&cfg.Addr, "addr", env("ATELIER_ADDR", "localhost:8080"), "listen address (ATELIER_ADDR)")
 	fs.StringVar(&cfg.DB, "db", env("ATELIER_DB", "atelier.db"), "SQLite file path or postgres:// URL (ATELIER_DB)")
 	fs.BoolVar(&cfg.Demo, "demo", env("ATELIER_DEMO", "") == "1", "fill an empty database with a demo workshop (ATELIER_DEMO=1)")
 	fs.StringVar(&cfg.PublicURL, "public-url", env("ATELIER_PUBLIC_URL", ""), "address people reach Atelier at (ATELIER_PUBLIC_URL)")
 	level := fs.String("log-level", env("ATELIER_LOG_LEVEL", "info"), "debug, info, warn or error (ATELIER_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+		}
 		return cfg, err
 	}
 	cfg.Args = fs.Args()

@@ -238,7 +238,7 @@ func freshAccount(role models.Role) func(t *testing.T, w *authzWorld) authzFixtu
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, _, err := w.env.DB.Login(ctx, email, apitest.Password, "192.0.2.200", models.TokenBearer, models.DefaultLoginLimits)
+		tok, _, err := w.env.DB.Login(ctx, email, apitest.Password, "192.0.2.200", models.TokenBearer, models.DefaultLoginLimits())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -711,7 +711,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				if rt.fresh && a != actAnon {
 					var err error
 					token, _, err = w.env.DB.Login(context.Background(), u.Email, apitest.Password, "192.0.2.200",
-						models.TokenBearer, models.DefaultLoginLimits)
+						models.TokenBearer, models.DefaultLoginLimits())
 					if err != nil {
 						t.Fatal(err)
 					}

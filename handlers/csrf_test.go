@@ -256,7 +256,7 @@ func assertRateLimited(t *testing.T, r *apitest.Response) {
 		t.Fatalf("want 429 rate_limited, got %s", r)
 	}
 	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
-	if err != nil || secs < 1 || secs > int(models.DefaultLoginLimits.Window.Seconds())+1 {
+	if err != nil || secs < 1 || secs > int(models.DefaultLoginLimits().Window.Seconds())+1 {
 		t.Fatalf("want Retry-After in seconds within the window, got %q", r.Header.Get("Retry-After"))
 	}
 }
@@ -268,7 +268,7 @@ func TestLoginLockoutPerAccount(t *testing.T) {
 	env := apitest.New(t)
 	m := env.NewUser(t, models.RoleMember, "Mina Member")
 	bystander := env.NewUser(t, models.RoleMember, "Otto Other")
-	lim := models.DefaultLoginLimits.PerAccount
+	lim := models.DefaultLoginLimits().PerAccount
 	if lim != 5 {
 		t.Fatalf("DefaultLoginLimits.PerAccount is %d, the contract's tests expect 5", lim)
 	}
@@ -291,7 +291,7 @@ func TestLoginLockoutPerAccount(t *testing.T) {
 		t.Fatalf("another account from the same address: want 200, got %s", r)
 	}
 
-	env.Clock.Set(testclock.Start.Add(models.DefaultLoginLimits.Window + time.Second))
+	env.Clock.Set(testclock.Start.Add(models.DefaultLoginLimits().Window + time.Second))
 	if r := loginFrom(env, "198.51.100.7", "/api/v1/auth/login", m.Email, apitest.Password); r.Code != 200 {
 		t.Fatalf("after the window: want 200, got %s", r)
 	}
@@ -327,7 +327,7 @@ func TestLoginSameAnswer(t *testing.T) {
 func TestLoginLockoutPerAddress(t *testing.T) {
 	env := apitest.New(t)
 	m := env.NewUser(t, models.RoleMember, "Mina Member")
-	lim := models.DefaultLoginLimits.PerAddress
+	lim := models.DefaultLoginLimits().PerAddress
 	if lim != 30 {
 		t.Fatalf("DefaultLoginLimits.PerAddress is %d, the contract's tests expect 30", lim)
 	}
@@ -361,13 +361,13 @@ func TestSuccessfulLoginsNotThrottled(t *testing.T) {
 		}
 	}
 	for round := 0; round < 3; round++ {
-		for i := 0; i < models.DefaultLoginLimits.PerAccount-1; i++ {
+		for i := 0; i < models.DefaultLoginLimits().PerAccount-1; i++ {
 			if r := loginFrom(env, "198.51.100.7", "/api/v1/auth/login", m.Email, "not the password"); r.Code != 401 {
 				t.Fatalf("round %d failure %d: want 401, got %s", round, i+1, r)
 			}
 		}
 		if r := loginFrom(env, "198.51.100.7", "/api/v1/auth/login", m.Email, apitest.Password); r.Code != 200 {
-			t.Fatalf("round %d: a good login after %d failures: want 200, got %s", round, models.DefaultLoginLimits.PerAccount-1, r)
+			t.Fatalf("round %d: a good login after %d failures: want 200, got %s", round, models.DefaultLoginLimits().PerAccount-1, r)
 		}
 	}
 }
@@ -378,7 +378,7 @@ func TestSuccessfulLoginsNotThrottled(t *testing.T) {
 func TestLoginBurst(t *testing.T) {
 	env := apitest.New(t)
 	m := env.NewUser(t, models.RoleMember, "Mina Member")
-	lim := models.DefaultLoginLimits
+	lim := models.DefaultLoginLimits()
 
 	codes := apitest.Tally(apitest.Burst(40, func(i int) int {
 		return loginFrom(env, fmt.Sprintf("198.51.100.%d", i+1), "/api/v1/auth/login", m.Email, "not the password").Code

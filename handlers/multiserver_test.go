@@ -72,7 +72,7 @@ func TestLoginLimitAcrossServers(t *testing.T) {
 			a, b := apitest.OpenDSN(t, dsn), apitest.OpenDSN(t, dsn)
 			u := a.NewUser(t, models.RoleMember, "Target")
 			wrong := map[string]string{"email": u.Email, "password": "not the password"}
-			for i := 0; i < models.DefaultLoginLimits.PerAccount; i++ {
+			for i := 0; i < models.DefaultLoginLimits().PerAccount; i++ {
 				env := []*apitest.Env{a, b}[i%2]
 				if r := env.Do("POST", "/api/v1/auth/login", "", wrong); r.Code != 401 {
 					t.Fatalf("failure %d: want 401, got %s", i, r)
@@ -81,11 +81,11 @@ func TestLoginLimitAcrossServers(t *testing.T) {
 			for _, env := range []*apitest.Env{a, b} {
 				r := env.Do("POST", "/api/v1/auth/login", "", map[string]string{"email": u.Email, "password": apitest.Password})
 				if r.Code != 429 || r.ErrorCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
-					t.Fatalf("after %d failures on two servers: want 429 with Retry-After, got %s %v", models.DefaultLoginLimits.PerAccount, r, r.Header)
+					t.Fatalf("after %d failures on two servers: want 429 with Retry-After, got %s %v", models.DefaultLoginLimits().PerAccount, r, r.Header)
 				}
 			}
 			// The window passes: the right password works again.
-			a.Clock.Set(testclock.Start.Add(models.DefaultLoginLimits.Window + time.Minute))
+			a.Clock.Set(testclock.Start.Add(models.DefaultLoginLimits().Window + time.Minute))
 			if r := a.Do("POST", "/api/v1/auth/login", "", map[string]string{"email": u.Email, "password": apitest.Password}); r.Code != 200 {
 				t.Fatalf("after the window: want 200, got %s", r)
 			}

@@ -64,7 +64,7 @@ func TestOpenAPIScenario(t *testing.T) {
 
 	step("meta", func(t *testing.T) {
 		c.ok(t, anon, "GET", "/healthz", nil, 200)
-		if r := c.ok(t, anon, "GET", "/api/v1/openapi.yaml", nil, 200); !bytes.Equal(r.Body, handlers.OpenAPI) {
+		if r := c.ok(t, anon, "GET", "/api/v1/openapi.yaml", nil, 200); !bytes.Equal(r.Body, handlers.OpenAPI()) {
 			t.Error("GET /api/v1/openapi.yaml does not serve the embedded document")
 		}
 	})
@@ -82,7 +82,7 @@ func TestOpenAPIScenario(t *testing.T) {
 		c.bad(t, anon, "POST", "/api/v1/auth/login", `{"email": "a@b.c", "password":`, 400, "bad_request")
 		c.bad(t, anon, "POST", "/api/v1/auth/login", `[]`, 400, "bad_request")
 		victor = env.NewUser(t, models.RoleMember, "Victor Lambert")
-		for i := 0; i < models.DefaultLoginLimits.PerAccount; i++ {
+		for i := 0; i < models.DefaultLoginLimits().PerAccount; i++ {
 			c.fail(t, anon, "POST", "/api/v1/auth/session", map[string]any{"email": victor.Email, "password": "guess number " + fmt.Sprint(i)}, 401, "unauthorized")
 		}
 		c.fail(t, anon, "POST", "/api/v1/auth/login", map[string]any{"email": victor.Email, "password": pw}, 429, "rate_limited")

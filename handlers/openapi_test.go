@@ -40,7 +40,7 @@ func loadDoc(t *testing.T) (*openapi3.T, routers.Router) {
 		openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.PlainBodyDecoder)
 	})
 	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(handlers.OpenAPI)
+	doc, err := loader.LoadFromData(handlers.OpenAPI())
 	if err != nil {
 		t.Fatalf("loading openapi.yaml: %v", err)
 	}

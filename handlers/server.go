@@ -51,7 +51,7 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.LoginLimits == (models.LoginLimits{}) {
-		cfg.LoginLimits = models.DefaultLoginLimits
+		cfg.LoginLimits = models.DefaultLoginLimits()
 	}
 	s := &server{db: db, cfg: cfg, log: cfg.Logger, metrics: newMetrics(db), feeds: newFeedCache(cfg.FeedCacheSize),
 		words: i18n.Default()}

@@ -67,7 +67,9 @@ type LoginLimits struct {
 
 // DefaultLoginLimits allow 5 failures per account and 30 per address in
 // 15 minutes.
-var DefaultLoginLimits = LoginLimits{Window: 15 * time.Minute, PerAccount: 5, PerAddress: 30}
+func DefaultLoginLimits() LoginLimits {
+	return LoginLimits{Window: 15 * time.Minute, PerAccount: 5, PerAddress: 30}
+}
 
 // Login checks email and password and opens a token of kind. Any wrong
 // pair is the same unauthorized *Error; repeated failures for one account

@@ -267,7 +267,7 @@ func (e *Env) NewUser(t testing.TB, role models.Role, name string) User {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, err := e.DB.Login(context.Background(), email, Password, "192.0.2.1", models.TokenBearer, models.DefaultLoginLimits)
+	tok, _, err := e.DB.Login(context.Background(), email, Password, "192.0.2.1", models.TokenBearer, models.DefaultLoginLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
