@@ -265,7 +265,7 @@ func (db *DB) series(ctx context.Context, actor *User, req SeriesRequest, previe
 			if !skippedAt(s.Skipped, sp.Start) {
 				s.Bookings = append(s.Bookings, Booking{ResourceID: r.ID, MemberID: req.MemberID, StartAt: sp.Start,
 					EndAt: sp.End, Quantity: req.Quantity, Status: previewStatus(r, actor), Note: s.Note,
-					ResourceName: r.Name, Timezone: r.Timezone})
+					ResourceName: r.Name, Timezone: r.Timezone, CreatedAt: now, UpdatedAt: now})
 			}
 		}
 		return s, nil
