@@ -1,4 +1,5 @@
-// My bookings: upcoming and past, cancel, one .ics each, and the calendar
+// My bookings: upcoming and past (a series as one item, series-mine.js),
+// cancel, one .ics each, the waiting list (waitlist.js), and the calendar
 // subscription address (copy, rotate).
 
 import { h, busy, announce } from './dom.js';
@@ -8,6 +9,8 @@ import { fmtRange } from './time.js';
 import * as store from './store.js';
 import { statusBadge, quantityText, emptyNote, loadingNote, errorNote, okNote } from './format.js';
 import { ask } from './forms.js';
+import { seriesItem } from './series-mine.js';
+import { waitlistSection } from './waitlist.js';
 
 const LIMIT = 1000;
 const ACTIVE = new Set(['pending', 'approved']);
@@ -16,8 +19,9 @@ export async function render(root, ctx) {
   const calendar = h('section', { class: 'card', 'aria-labelledby': 'cal-h' });
   const upcoming = h('section', { 'aria-labelledby': 'upcoming-h' });
   const past = h('section', { 'aria-labelledby': 'past-h' });
+  const waiting = h('section', { 'aria-labelledby': 'waitlist-h' });
   const notice = h('div', { class: 'notices' });
-  root.append(h('h1', { text: t('mine.title') }), notice, upcoming, past, calendar);
+  root.append(h('h1', { text: t('mine.title') }), notice, upcoming, waiting, past, calendar);
 
   renderCalendar(calendar);
 
@@ -26,42 +30,74 @@ export async function render(root, ctx) {
     past.replaceChildren();
     let res;
     let lk;
+    let series;
     try {
-      [res, lk] = await Promise.all([get('/bookings', { member_id: ctx.user.id, limit: LIMIT }), store.lookup()]);
+      [res, lk, series] = await Promise.all([
+        get('/bookings', { member_id: ctx.user.id, limit: LIMIT }), store.lookup(),
+        get('/series', { member_id: ctx.user.id, limit: LIMIT }).then((r) => r.series, () => [])]);
     } catch (e) {
       upcoming.append(errorNote(errorText(e)));
       return;
     }
-    const list = res.bookings;
+    waitlistSection(waiting, { user: ctx.user, lk });
     const now = Date.now();
-    const next = list.filter((b) => Date.parse(b.end) > now).sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
-    const done = list.filter((b) => Date.parse(b.end) <= now).sort((a, b) => Date.parse(b.start) - Date.parse(a.start));
-    upcoming.replaceChildren(h('h2', { id: 'upcoming-h' }, t('mine.upcoming'), ' ', h('span', { class: 'count', text: `(${next.length})` })),
-      next.length ? h('ul', { class: 'cards', id: 'upcoming-list' }, next.map((b) => row(b, lk, true))) : emptyNote(t('mine.noUpcoming')));
+    const at = (b) => Date.parse(b.start);
+    // Items: single bookings, and one per series holding its bookings in date order.
+    const groups = new Map();
+    const items = [];
+    for (const b of res.bookings) {
+      if (!b.series_id) {
+        items.push({ end: Date.parse(b.end), start: at(b), build: (up) => row(b, lk, up) });
+        continue;
+      }
+      if (!groups.has(b.series_id)) groups.set(b.series_id, []);
+      groups.get(b.series_id).push(b);
+    }
+    const seriesById = new Map(series.map((se) => [se.id, se]));
+    for (const [id, list] of groups) {
+      list.sort((a, b) => at(a) - at(b));
+      const upcomingOne = list.find((b) => Date.parse(b.end) > now);
+      items.push({
+        end: Math.max(...list.map((b) => Date.parse(b.end))),
+        start: upcomingOne ? at(upcomingOne) : at(list[list.length - 1]),
+        build: (up) => seriesItem(seriesById.get(id) || null, list, { lk, upcoming: up, row: (b) => row(b, lk, up, true), onDone: reloaded }),
+      });
+    }
+    const next = items.filter((i) => i.end > now).sort((a, b) => a.start - b.start);
+    const done = items.filter((i) => i.end <= now).sort((a, b) => b.start - a.start);
+    upcoming.replaceChildren(h('h2', { id: 'upcoming-h', tabindex: '-1' }, t('mine.upcoming'), ' ', h('span', { class: 'count', text: `(${next.length})` })),
+      next.length ? h('ul', { class: 'cards', id: 'upcoming-list' }, next.map((i) => i.build(true))) : emptyNote(t('mine.noUpcoming')));
     past.replaceChildren(h('h2', { id: 'past-h' }, t('mine.past'), ' ', h('span', { class: 'count', text: `(${done.length})` })),
-      done.length ? h('ul', { class: 'cards', id: 'past-list' }, done.map((b) => row(b, lk, false))) : emptyNote(t('mine.noPast')));
+      done.length ? h('ul', { class: 'cards', id: 'past-list' }, done.map((i) => i.build(false))) : emptyNote(t('mine.noPast')));
   }
 
-  function row(b, lk, isUpcoming) {
+  async function reloaded(note) {
+    notice.replaceChildren(note);
+    ctx.refreshPending();
+    await load();
+    (root.querySelector('#upcoming-h') || root.querySelector('h1')).focus();
+  }
+
+  function row(b, lk, isUpcoming, inSeries = false) {
     const res = lk.resourceById.get(b.resource_id);
     const tz = lk.tzOfResource(b.resource_id);
     const name = b.resource_name || (res && res.name) || `#${b.resource_id}`;
     const actions = h('div', { class: 'actions' },
       h('a', { class: 'btn btn-small', href: `/api/v1/bookings/${b.id}/ics`, download: `atelier-booking-${b.id}.ics`, 'data-action': 'ics' },
         t('mine.ics'), h('span', { class: 'visually-hidden', text: ` — ${name}` })));
-    if (isUpcoming && ACTIVE.has(b.status)) {
+    if (isUpcoming && ACTIVE.has(b.status) && Date.parse(b.end) > Date.now()) {
       const cancel = h('button', { type: 'button', class: 'btn btn-small btn-danger', 'data-action': 'cancel' },
         t('mine.cancel'), h('span', { class: 'visually-hidden', text: ` — ${name}` }));
       cancel.addEventListener('click', () => cancelBooking(b, name, tz, cancel));
       actions.append(cancel);
     }
-    return h('li', { class: ['card', 'booking', `booking-${b.status}`], 'data-booking-id': String(b.id) },
+    return h('li', { class: ['card', 'booking', `booking-${b.status}`, inSeries && 'occ-card'], 'data-booking-id': String(b.id) },
       h('div', { class: 'booking-head' },
-        h('h3', { text: name }),
+        inSeries ? h('p', { class: 'when', text: fmtRange(b.start, b.end, tz) }) : h('h3', { text: name }),
         statusBadge(b.status)),
-      h('p', { class: 'when', text: fmtRange(b.start, b.end, tz) }),
+      inSeries ? null : h('p', { class: 'when', text: fmtRange(b.start, b.end, tz) }),
       res && res.kind === 'space' ? h('p', { class: 'meta', text: quantityText(b.quantity, res.unit) }) : null,
-      b.note ? h('p', { class: 'meta' }, `${t('mine.note')}: `, b.note) : null,
+      b.note && !inSeries ? h('p', { class: 'meta' }, `${t('mine.note')}: `, b.note) : null,
       b.reason ? h('p', { class: 'meta reason' }, `${t('mine.reason')}: `, b.reason) : null,
       actions);
   }

@@ -94,43 +94,101 @@ export function showErrors(form, box, err, params = {}, extra = []) {
 }
 
 /**
- * ask opens a modal dialog and resolves to the typed text (or '' without a text
- * field) when confirmed, or to null when cancelled. opts: title, message,
- * label (shows a text field #dialog-reason), required, confirm, danger.
+ * openDialog shows a modal form and resolves to read() when confirmed, or to
+ * null when cancelled (button or Escape). controls: the fields inside;
+ * check() answers the first control to complain about (after setCustomValidity), or null.
  */
-export function ask({ title, message, label, required = false, confirm, danger = false }) {
+function openDialog({ title, message, controls = [], confirm, danger, check = () => null, read = () => '', first = null }) {
   return new Promise((resolve) => {
     const opener = document.activeElement;
     const titleId = uniqueId('dialog-title');
-    const input = label ? h('textarea', { id: 'dialog-reason', name: 'reason', rows: 3, 'aria-required': required ? 'true' : null, maxlength: 500 }) : null;
     const cancel = h('button', { type: 'button', class: 'btn', id: 'dialog-cancel', text: t('app.cancel') });
     const form = h('form', { method: 'dialog' },
       h('h2', { id: titleId, text: title }),
       message ? h('p', { text: message }) : null,
-      input ? h('div', { class: 'field' }, h('label', { for: 'dialog-reason' }, label,
-        required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null), input) : null,
+      controls,
       h('div', { class: 'actions' },
         h('button', { type: 'submit', class: ['btn', danger ? 'btn-danger' : 'btn-primary'], id: 'dialog-confirm', value: 'ok', text: confirm || t('app.confirm') }),
         cancel));
     const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': titleId }, form);
     cancel.addEventListener('click', () => dialog.close('cancel'));
     form.addEventListener('submit', (e) => {
-      if (input && required && !input.value.trim()) {
+      const bad = check();
+      if (bad) {
         e.preventDefault();
-        input.setCustomValidity(t('app.required'));
-        input.reportValidity();
+        bad.reportValidity();
       }
     });
-    if (input) input.addEventListener('input', () => input.setCustomValidity(''));
+    form.addEventListener('input', (e) => e.target.setCustomValidity && e.target.setCustomValidity(''));
     dialog.addEventListener('close', () => {
       const ok = dialog.returnValue === 'ok';
-      const text = input ? input.value.trim() : '';
+      const value = ok ? read() : null;
       dialog.remove();
       if (opener && opener.isConnected) opener.focus();
-      resolve(ok ? text : null);
+      resolve(value);
     });
     document.body.append(dialog);
     dialog.showModal();
-    (input || dialog.querySelector('#dialog-confirm')).focus();
+    (first || dialog.querySelector('#dialog-confirm')).focus();
+  });
+}
+
+const reqMark = (required) => (required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null);
+
+/**
+ * ask opens a modal dialog and resolves to the typed text (or '' without a text
+ * field) when confirmed, or to null when cancelled. opts: title, message,
+ * label (shows a text field #dialog-reason), required, confirm, danger.
+ */
+export function ask({ title, message, label, required = false, confirm, danger = false }) {
+  const input = label ? h('textarea', { id: 'dialog-reason', name: 'reason', rows: 3, 'aria-required': required ? 'true' : null, maxlength: 500 }) : null;
+  return openDialog({
+    title, message, confirm, danger, first: input,
+    controls: input ? h('div', { class: 'field' }, h('label', { for: 'dialog-reason' }, label, reqMark(required)), input) : [],
+    check() {
+      if (input && required && !input.value.trim()) {
+        input.setCustomValidity(t('app.required'));
+        return input;
+      }
+      return null;
+    },
+    read: () => (input ? input.value.trim() : ''),
+  });
+}
+
+/**
+ * askFields opens a modal form of several fields and resolves to their values
+ * by name when confirmed, or to null. opts: title, message, fields (as for
+ * field(), with ids dialog-<name>), confirm, danger; check(values) answers
+ * {name, message} for the first wrong value, or null; live(values) a line
+ * shown under the fields as they change.
+ */
+export function askFields({ title, message, fields, confirm, danger = false, check = () => null, live = null }) {
+  const controls = fields.map((f) => field({ id: `dialog-${f.name}`, ...f }));
+  const liveLine = live ? h('p', { class: 'hint dialog-live', 'aria-live': 'polite' }) : null;
+  const box = h('div', {}, controls, liveLine);
+  const read = () => Object.fromEntries(fields.map((f) => [f.name, box.querySelector(`[name="${f.name}"]`).value.trim()]));
+  if (live) {
+    const update = () => { liveLine.textContent = live(read()); };
+    box.addEventListener('input', update);
+    update();
+  }
+  return openDialog({
+    title, message, confirm, danger, controls: box, read,
+    first: box.querySelector('input, select, textarea'),
+    check() {
+      for (const f of fields) {
+        const el = box.querySelector(`[name="${f.name}"]`);
+        if (f.required && !el.value.trim()) {
+          el.setCustomValidity(t('app.required'));
+          return el;
+        }
+      }
+      const bad = check(read());
+      if (!bad) return null;
+      const el = box.querySelector(`[name="${bad.name}"]`);
+      el.setCustomValidity(bad.message);
+      return el;
+    },
   });
 }

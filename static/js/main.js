@@ -1,4 +1,4 @@
-// Start-up, session, navigation and hash routing.
+// Start-up, session, navigation and hash routing; the pending and unread counts.
 
 import { h, focusHeading, srOnly } from './dom.js';
 import { get, post, patch, setCsrf, qs } from './api.js';
@@ -11,6 +11,7 @@ import * as bookings from './bookings.js';
 import * as approvals from './approvals.js';
 import * as workshop from './workshop.js';
 import * as members from './members.js';
+import * as notifications from './notifications.js';
 
 const ROUTES = {
   book: { view: book, title: 'nav.book' },
@@ -18,8 +19,9 @@ const ROUTES = {
   approvals: { view: approvals, title: 'nav.approvals', host: true },
   workshop: { view: workshop, title: 'nav.workshop', host: true },
   members: { view: members, title: 'nav.members', host: true },
+  notifications: { view: notifications, title: 'nav.notifications' },
 };
-const PENDING_EVERY_MS = 60000;
+const COUNTS_EVERY_MS = 60000;
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -35,6 +37,7 @@ let cleanup = null;
 let shown = false;
 let pendingTimer = 0;
 let pendingCount = null;
+let unreadCount = null;
 
 const isHost = () => !!user && (user.role === 'manager' || user.role === 'admin');
 const mayOpen = (name) => !!ROUTES[name] && (!ROUTES[name].host || isHost());
@@ -66,6 +69,13 @@ function renderNav(active) {
       link('workshop'),
       link('members'));
   }
+  items.push(h('a', {
+    href: '#/notifications', id: 'nav-notifications', 'data-testid': 'nav-notifications', class: 'nav-bell',
+    'aria-current': active === 'notifications' ? 'page' : null,
+  }, notifications.bellIcon(), h('span', { class: 'nav-text', text: t('nav.notifications') }), ' ',
+  h('span', { class: ['badge', unreadCount ? 'badge-on' : ''] },
+    h('span', { id: 'unread-count', 'data-testid': 'unread-count', text: unreadCount === null ? '…' : String(unreadCount) }),
+    srOnly(` ${t('nav.unread')}`))));
   nav.replaceChildren(h('ul', {}, items.map((a) => h('li', {}, a))));
 }
 
@@ -97,11 +107,30 @@ async function refreshPending() {
   }
 }
 
-function startPending() {
-  clearInterval(pendingTimer);
-  if (!isHost()) return;
+async function refreshUnread() {
+  if (!user) return;
+  try {
+    unreadCount = await notifications.unreadCount();
+  } catch {
+    return; // as for the pending count
+  }
+  const el = document.getElementById('unread-count');
+  if (el) {
+    el.textContent = String(unreadCount);
+    el.parentElement.classList.toggle('badge-on', unreadCount > 0);
+  }
+}
+
+function refreshCounts() {
   refreshPending();
-  pendingTimer = setInterval(refreshPending, PENDING_EVERY_MS);
+  refreshUnread();
+}
+
+function startCounts() {
+  clearInterval(pendingTimer);
+  if (!user) return;
+  refreshPending(); // route() asks for the unread count
+  pendingTimer = setInterval(refreshCounts, COUNTS_EVERY_MS);
 }
 
 // Session
@@ -118,7 +147,7 @@ async function adopt(u, csrf) {
     await setLang(u.language);
   }
   renderHeader();
-  startPending();
+  startCounts();
   // Signing in where this user may not go leads to Book as a new step in the
   // history; at start-up route() puts Book in place of the address instead.
   if (shown && !mayOpen(parseHash().name)) location.hash = '#/book';
@@ -129,6 +158,7 @@ function signedOut(sessionEnded) {
   user = null;
   expired = sessionEnded;
   pendingCount = null;
+  unreadCount = null;
   setCsrf('');
   clearInterval(pendingTimer);
   store.invalidate();
@@ -151,6 +181,7 @@ const ctx = () => ({
   user,
   isHost: isHost(),
   refreshPending,
+  refreshUnread,
   params: parseHash().params,
   setParams(params) {
     history.replaceState(null, '', `#/${parseHash().name}${qs(params)}`);
@@ -179,6 +210,7 @@ async function route(moveFocus = shown) {
   }
   const r = ROUTES[name];
   renderNav(name);
+  refreshUnread(); // on every navigation, and every minute with the pending count
   root.classList.add(`view-${name}`);
   document.title = `${t(r.title)} · Atelier`;
   try {
@@ -207,7 +239,7 @@ async function boot() {
     main.focus();
   });
   window.addEventListener('atelier:unauthorized', () => { if (user) signedOut(true); });
-  document.addEventListener('visibilitychange', () => { if (!document.hidden) refreshPending(); });
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) refreshCounts(); });
 
   let me = null;
   try {

@@ -1,12 +1,16 @@
-// The request form of Book: date, start, end, quantity and note; sending the
-// request, and explaining a refusal next to the fields in the chosen language.
+// The request form of Book: date, start, end, quantity, note and repeat;
+// sending the request (a repeating one through its preview, series.js), and
+// explaining a refusal next to the fields in the chosen language, with the
+// waiting list offered when the slot is taken.
 
 import { h, busy } from './dom.js';
 import { post } from './api.js';
-import { t, formatNumber } from './i18n.js';
+import { t, formatNumber, errorText } from './i18n.js';
 import * as time from './time.js';
 import { rulesLine, limitsParts, durationRule, quantityText, statusBadge } from './format.js';
 import { field, errorBox, showErrors, clearErrors } from './forms.js';
+import { seriesPart } from './series.js';
+import { waitlistOffer } from './waitlist.js';
 
 /**
  * requestForm builds the request section, hidden until show(site, resource).
@@ -24,6 +28,19 @@ export function requestForm({ onRange, onTyped, onBooked, capacity }) {
   const errBox = errorBox('book-error');
   errBox.dataset.testid = 'book-error';
   const result = h('div', { id: 'book-result', role: 'status' });
+  const offer = h('div', { class: 'offer' });
+  const series = seriesPart({
+    refusalText: (code) => errorText({ code }, refusalParams(resource)),
+    onError: showRefusal,
+    onBooked() {
+      F.note.value = '';
+      onBooked();
+    },
+    onChange: () => {
+      series.clear();
+      label();
+    },
+  });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'book-submit', 'data-testid': 'book-submit' });
   const quantityField = field({ name: 'quantity', id: 'book-quantity', type: 'number', label: t('book.quantity'), value: 1, min: 1, step: 1, inputmode: 'numeric' });
   const summary = h('p', { class: 'summary', id: 'book-summary', 'aria-live': 'polite' });
@@ -36,8 +53,10 @@ export function requestForm({ onRange, onTyped, onBooked, capacity }) {
       field({ name: 'end', id: 'book-end', type: 'time', label: t('book.end'), required: true })),
     quantityField,
     field({ name: 'note', id: 'book-note', type: 'textarea', label: t('book.note'), maxlength: 500, hint: t('book.noteHint') }),
-    summary, errBox,
+    series.el,
+    summary, errBox, offer,
     h('div', { class: 'actions' }, submit),
+    series.preview,
     result);
   const el = h('section', { class: 'card', 'aria-labelledby': 'book-form-h', hidden: true },
     h('h2', { id: 'book-form-h', text: t('book.step.request') }), form);
@@ -56,8 +75,10 @@ export function requestForm({ onRange, onTyped, onBooked, capacity }) {
     const step = r.slot_minutes ? String(r.slot_minutes * 60) : '60';
     F.start.step = step;
     F.end.step = step;
-    submit.textContent = r.requires_approval ? t('book.submitRequest') : t('book.submitBook');
+    series.show(s, r);
+    label();
     clearErrors(form, errBox);
+    offer.replaceChildren();
     result.replaceChildren();
     const today = time.today(site.timezone);
     if (!time.isDate(F.date.value)) F.date.value = today;
@@ -66,11 +87,18 @@ export function requestForm({ onRange, onTyped, onBooked, capacity }) {
     changed();
   }
 
+  function label() {
+    if (series.active()) submit.textContent = t('series.previewSubmit');
+    else submit.textContent = resource.requires_approval ? t('book.submitRequest') : t('book.submitBook');
+  }
+
   function fill({ date, start, end }) {
     F.date.value = date;
     F.start.value = start;
     F.end.value = end;
     clearErrors(form, errBox);
+    offer.replaceChildren();
+    series.clear();
     changed();
   }
 
@@ -126,6 +154,10 @@ export function requestForm({ onRange, onTyped, onBooked, capacity }) {
     }
     const next = err.details && err.details.next_start;
     if (next) extra.push(t('book.nextStart', { when: time.fmtDateTime(Date.parse(next), site.timezone) }));
+    const occurrences = err.details && err.details.occurrences;
+    if (Array.isArray(occurrences)) {
+      for (const o of occurrences) extra.push(`${time.fmtRange(o.start, o.end, site.timezone)}: ${errorText(o, refusalParams(resource))}`);
+    }
     showErrors(form, errBox, err, refusalParams(resource), extra);
     errBox.dataset.code = err.code || '';
   }
@@ -134,11 +166,13 @@ export function requestForm({ onRange, onTyped, onBooked, capacity }) {
     e.preventDefault();
     clearErrors(form, errBox);
     delete errBox.dataset.code;
+    offer.replaceChildren();
     result.replaceChildren();
     const r = resource;
     const rg = readRange();
-    if (rg.error) {
-      showRefusal(rg.error);
+    const rule = series.active() && !rg.error ? series.rule(F.date.value) : {};
+    if (rg.error || rule.error) {
+      showRefusal(rg.error || rule.error);
       return;
     }
     const z = site.timezone;
@@ -149,6 +183,10 @@ export function requestForm({ onRange, onTyped, onBooked, capacity }) {
       quantity: r.kind === 'space' ? Number(F.quantity.value) || 0 : 1,
       note: F.note.value.trim(),
     };
+    if (rule.rrule) {
+      busy(submit, () => series.showPreview({ ...body, rrule: rule.rrule }));
+      return;
+    }
     busy(submit, async () => {
       try {
         const b = await post('/bookings', body);
@@ -161,12 +199,18 @@ export function requestForm({ onRange, onTyped, onBooked, capacity }) {
         onBooked();
       } catch (err) {
         showRefusal(err);
+        if (err.code === 'conflict') {
+          const { note, ...slot } = body;
+          offer.append(waitlistOffer(slot, { name: r.name, range: time.fmtRange(body.start, body.end, z) }));
+        }
       }
     });
   });
 
   form.addEventListener('input', (e) => {
     if (e.target === F.date || e.target === F.start) onTyped(e.target.name, e.target.value);
+    series.clear();
+    offer.replaceChildren();
     changed();
   });
 

@@ -40,7 +40,7 @@ function offsetMinutes(ms, tz) {
 }
 
 /** localDate answers "YYYY-MM-DD" for an instant in tz. */
-function localDate(ms, tz) {
+export function localDate(ms, tz) {
   const p = wallParts(ms, tz);
   return `${String(p.year).padStart(4, '0')}-${pad(p.month)}-${pad(p.day)}`;
 }
@@ -96,7 +96,7 @@ export function addDays(date, n) {
 }
 
 /** isoWeekday answers 1 (Monday) ... 7 (Sunday) for a calendar date. */
-function isoWeekday(date) {
+export function isoWeekday(date) {
   const [y, m, d] = date.split('-').map(Number);
   const wd = new Date(Date.UTC(y, m - 1, d)).getUTCDay();
   return wd === 0 ? 7 : wd;
@@ -131,6 +131,13 @@ const TIME = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
 const fmtTime = (ms, tz) => fmt(tz, TIME).format(ms);
 const fmtDay = (ms, tz) => fmt(tz, DAY).format(ms);
 export const fmtDateTime = (ms, tz) => fmt(tz, { ...DAY, ...TIME }).format(ms);
+
+/** fmtTimes writes the hours of a range, "10:00–12:00" (an end at midnight is 24:00). */
+export function fmtTimes(start, end, tz) {
+  const ms = (x) => (typeof x === 'number' ? x : Date.parse(x));
+  const e = ms(end);
+  return `${fmtTime(ms(start), tz)}–${localTime(e, tz) === '00:00' ? '24:00' : fmtTime(e, tz)}`;
+}
 
 /** fmtRange writes "Mon 10 Mar, 10:00–12:00", or both ends in full across days. */
 export function fmtRange(start, end, tz) {
