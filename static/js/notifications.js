@@ -2,7 +2,7 @@
 // screen that lists them newest first; one is marked read when opened or on
 // request, or all at once; and the choice of an email copy (PATCH /me).
 
-import { h, busy, announce } from './dom.js';
+import { h, append, busy, announce } from './dom.js';
 import { get, post, patch } from './api.js';
 import { t, tn, errorText } from './i18n.js';
 import { fmtDateTime, DEFAULT_TZ } from './time.js';
@@ -82,12 +82,13 @@ export async function render(root, ctx) {
     }));
     const more = h('button', { type: 'button', class: 'btn', id: 'notifications-more' }, t('notif.more'));
     more.addEventListener('click', () => busy(more, () => load(true)));
-    listPart.replaceChildren(
+    listPart.replaceChildren();
+    append(listPart, [
       h('div', { class: 'list-head' },
         h('h2', { id: 'notif-h', tabindex: '-1' }, t('notif.list'), ' ', h('span', { class: 'count', id: 'notif-unread', text: `(${tn('notif.unread', unread)})` })),
         readAll),
       shown.length ? h('ul', { class: 'notif-list', id: 'notifications-list' }, shown.map(item)) : emptyNote(t('notif.none')),
-      shown.length < total ? h('div', { class: 'actions' }, more) : null);
+      shown.length < total ? h('div', { class: 'actions' }, more) : null]);
   }
 
   function item(n) {
@@ -95,12 +96,12 @@ export async function render(root, ctx) {
     const li = h('li', { class: ['notif', !n.read && 'notif-unread'], 'data-notification-id': String(n.id), 'data-kind': n.kind, tabindex: '-1' });
     const message = target ? h('a', { href: target, text: n.message }) : h('span', { text: n.message });
     const markButton = h('button', { type: 'button', class: 'btn btn-small btn-quiet', 'data-action': 'read' }, t('notif.markRead'));
-    li.append(
+    append(li, [
       h('p', { class: 'notif-meta' },
         n.read ? null : h('span', { class: 'tag tag-new', text: t('notif.new') }), n.read ? null : ' ',
         h('time', { datetime: n.created_at, text: fmtDateTime(Date.parse(n.created_at), tz) })),
       h('p', { class: 'notif-msg' }, message),
-      n.read ? null : h('div', { class: 'actions' }, markButton));
+      n.read ? null : h('div', { class: 'actions' }, markButton)]);
     if (target) {
       message.addEventListener('click', async (e) => {
         if (n.read) return;

@@ -9,7 +9,7 @@ import { localDate, isoWeekday, fmtCalendarDate, weekdayName, fmtTimes } from '.
 export const MAX_OCCURRENCES = 52;
 
 const BYDAY = { MO: 1, TU: 2, WE: 3, TH: 4, FR: 5, SA: 6, SU: 7 };
-const SHORT_DATE = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' };
+const SHORT_DATE = { day: 'numeric', month: 'short', year: 'numeric' };
 
 /**
  * buildRule writes the rule for freq ('weekly' or 'daily') ending after count
@@ -83,7 +83,7 @@ export function ruleText(rrule, first, tz) {
   return [text, ...ends].join(' · ');
 }
 
-/** dateSpan writes the first and last dates of a list of bookings: "Tue 2 Dec 2026 – Tue 6 Jan 2027". */
+/** dateSpan answers the first and last dates of a list of bookings, in words ("2 Dec 2026") and as YYYY-MM-DD. */
 export function dateSpan(list, tz) {
   const first = localDate(Date.parse(list[0].start), tz);
   const last = localDate(Date.parse(list[list.length - 1].start), tz);

@@ -156,7 +156,7 @@ export function requestForm({ onRange, onTyped, onBooked, capacity }) {
     if (next) extra.push(t('book.nextStart', { when: time.fmtDateTime(Date.parse(next), site.timezone) }));
     const occurrences = err.details && err.details.occurrences;
     if (Array.isArray(occurrences)) {
-      for (const o of occurrences) extra.push(`${time.fmtRange(o.start, o.end, site.timezone)}: ${errorText(o, refusalParams(resource))}`);
+      for (const o of occurrences) extra.push(t('series.occRefused', { range: time.fmtRange(o.start, o.end, site.timezone), why: errorText(o, refusalParams(resource)) }));
     }
     showErrors(form, errBox, err, refusalParams(resource), extra);
     errBox.dataset.code = err.code || '';
@@ -200,7 +200,7 @@ export function requestForm({ onRange, onTyped, onBooked, capacity }) {
       } catch (err) {
         showRefusal(err);
         if (err.code === 'conflict') {
-          const { note, ...slot } = body;
+          const slot = { resource_id: body.resource_id, start: body.start, end: body.end, quantity: body.quantity };
           offer.append(waitlistOffer(slot, { name: r.name, range: time.fmtRange(body.start, body.end, z) }));
         }
       }
@@ -208,6 +208,7 @@ export function requestForm({ onRange, onTyped, onBooked, capacity }) {
   });
 
   form.addEventListener('input', (e) => {
+    if (series.preview.contains(e.target)) return; // the preview's own choice
     if (e.target === F.date || e.target === F.start) onTyped(e.target.name, e.target.value);
     series.clear();
     offer.replaceChildren();

@@ -2,7 +2,7 @@
 // the dates it would take right now (a refused one with why), whether to skip
 // the refused ones, and the confirmation (POST /api/v1/series).
 
-import { h, busy, uniqueId, announce } from './dom.js';
+import { h, append, busy, uniqueId, announce } from './dom.js';
 import { post } from './api.js';
 import { t, tn } from './i18n.js';
 import * as time from './time.js';
@@ -120,7 +120,7 @@ export function seriesPart({ refusalText, onError, onBooked, onChange }) {
     const line = (o) => h('li', { class: ['occ', o.ok ? 'occ-ok' : 'occ-refused'], 'data-start': o.start, 'data-code': o.ok ? null : o.code },
       h('span', { class: 'occ-icon', 'aria-hidden': 'true', text: o.ok ? '✓' : '✕' }),
       h('span', { class: 'occ-when', text: time.fmtRange(o.start, o.end, z) }),
-      h('span', { class: 'occ-state', text: o.ok ? t('series.free') : `${t('series.refused')}: ${refusalText(o.code)}` }));
+      h('span', { class: 'occ-state', text: o.ok ? t('series.free') : t('series.refusedWhy', { why: refusalText(o.code) }) }));
     const summaryText = refused.length
       ? t('series.previewSome', { ok: ok.length, total: all.length })
       : tn('series.previewAll', all.length);
@@ -132,15 +132,14 @@ export function seriesPart({ refusalText, onError, onBooked, onChange }) {
     };
     skip.addEventListener('change', label);
     label();
-    preview.append(
+    append(preview, [
       h('h3', { id: headId, tabindex: '-1', text: t('series.previewTitle') }),
       h('p', { class: 'summary', text: `${ruleText(body.rrule, all[0], z)}. ${summaryText}` }),
       h('ol', { class: 'occurrences', 'aria-labelledby': headId }, all.map(line)),
       refused.length && ok.length ? h('div', { class: 'field-check' }, skip,
         h('label', { for: 'series-skip', text: tn('series.skip', refused.length) }),
         h('p', { class: 'hint', text: t('series.skipHint') })) : null,
-      ok.length ? h('div', { class: 'actions' }, confirm) : errorNote(t('series.noneFree')),
-      h('div', { class: 'series-result', role: 'status' }));
+      ok.length ? h('div', { class: 'actions' }, confirm) : errorNote(t('series.noneFree'))]);
     preview.setAttribute('aria-labelledby', headId);
     preview.hidden = false;
     preview.querySelector('h3').focus();
@@ -166,6 +165,7 @@ export function seriesPart({ refusalText, onError, onBooked, onChange }) {
         se.skipped.length ? h('p', {}, tn('series.skipped', se.skipped.length)) : null,
         h('p', {}, first ? statusBadge(first.status) : null, ' ', h('a', { href: '#/bookings', text: t('book.seeMine') })));
       preview.replaceChildren(note);
+      preview.removeAttribute('aria-labelledby');
       note.focus();
       onBooked(se);
     });
