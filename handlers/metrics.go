@@ -52,6 +52,17 @@ func newMetrics(db *models.DB) *metrics {
 			}
 			return float64(n)
 		}),
+		&countsCollector{
+			desc: prometheus.NewDesc("atelier_notifications", "Notifications stored, by kind (all servers).", []string{"kind"}, nil),
+			keys: []string{models.KindApprovalRequested, models.KindBookingApproved, models.KindBookingRejected,
+				models.KindBookingCancelled, models.KindWaitlistBooked, models.KindBookingReminder},
+			read: db.NotificationCounts,
+		},
+		&countsCollector{
+			desc: prometheus.NewDesc("atelier_outbox_messages", "Notification emails by state: pending (waiting or between retries), sending, sent, failed.", []string{"status"}, nil),
+			keys: []string{models.OutboxPending, models.OutboxSending, models.OutboxSent, models.OutboxFailed},
+			read: db.OutboxCounts,
+		},
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "atelier_db_connections_open", Help: "Open connections of the database write pool.",
 		}, func() float64 { open, _ := db.PoolStats(); return float64(open) }),
@@ -60,6 +71,30 @@ func newMetrics(db *models.DB) *metrics {
 		}, func() float64 { _, inUse := db.PoolStats(); return float64(inUse) }),
 	)
 	return m
+}
+
+// countsCollector reports a count per key, read from the database at
+// scrape time (so every server tells the same figures), every key always
+// present so that a series never vanishes.
+type countsCollector struct {
+	desc *prometheus.Desc
+	keys []string
+	read func(context.Context) (map[string]int64, error)
+}
+
+func (c *countsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *countsCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	n, err := c.read(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	for _, k := range c.keys {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n[k]), k)
+	}
 }
 
 // middleware counts every request by its route pattern (never the raw

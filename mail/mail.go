@@ -220,7 +220,12 @@ func (s *Sender) message(m *models.Mail) (*gomail.Msg, error) {
 	msg.SetMessageIDWithValue(s.messageID(m.OutboxID))
 	msg.SetDateWithValue(m.Notification.CreatedAt)
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
-	link := s.cfg.PublicURL + "/#/notifications"
+	// The screen where the booking is, for its member, or the requests
+	// waiting, for a host.
+	link := s.cfg.PublicURL + "/#/bookings"
+	if m.Notification.Kind == models.KindApprovalRequested {
+		link = s.cfg.PublicURL + "/#/approvals"
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, text+"\n\n"+s.words.T(lang, "notify.mail.open", nil)+" "+link+"\n\n"+
 		s.words.T(lang, "notify.mail.footer", nil)+"\n")
 	return msg, nil

@@ -149,7 +149,8 @@ func TestMailIsProperMIMEInTheRecipientsLanguage(t *testing.T) {
 		}
 		body, _ := io.ReadAll(msg.Body)
 		text := decodeQP(t, string(body))
-		if !strings.Contains(text, "Votre demande de Four céramique le 06/01/2027 à 09:00 est refusée : cuisson réservée à un stage") {
+		if !strings.Contains(text, "Votre demande de Four céramique le 06/01/2027 à 09:00 est refusée : cuisson réservée à un stage") ||
+			!strings.Contains(text, "http://atelier.test/#/bookings") {
 			t.Errorf("body %q", text)
 		}
 		if msg.Header.Get("Message-Id") == "" {
@@ -158,6 +159,13 @@ func TestMailIsProperMIMEInTheRecipientsLanguage(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no message to the member among %d", len(got))
+	}
+	metrics := string(env.Must(t, 200, "GET", "/metrics", "", nil).Body)
+	for _, want := range []string{`atelier_outbox_messages{status="sent"} 3`, `atelier_outbox_messages{status="failed"} 0`,
+		`atelier_notifications{kind="approval_requested"} 2`, `atelier_notifications{kind="booking_rejected"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }
 

@@ -149,3 +149,28 @@ func (db *DB) SendReminders(ctx context.Context, ahead time.Duration) (int, erro
 	})
 	return n, translate(err)
 }
+
+// Counts returns how many rows of table hold each value of column, for
+// metrics: notifications by kind, outbox messages by status.
+func (db *DB) counts(ctx context.Context, model any, column string) (map[string]int64, error) {
+	var rows []struct {
+		Key string
+		N   int64
+	}
+	err := db.r(ctx).Model(model).Select(column + " AS key, COUNT(*) AS n").Group(column).Scan(&rows).Error
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Key] = r.N
+	}
+	return out, translate(err)
+}
+
+// NotificationCounts returns how many notifications exist of each kind.
+func (db *DB) NotificationCounts(ctx context.Context) (map[string]int64, error) {
+	return db.counts(ctx, &Notification{}, "kind")
+}
+
+// OutboxCounts returns how many outbox messages are in each status.
+func (db *DB) OutboxCounts(ctx context.Context) (map[string]int64, error) {
+	return db.counts(ctx, &OutboxMessage{}, "status")
+}
