@@ -30,7 +30,9 @@ type inbox struct {
 	addr     string
 }
 
-func startInbox(t *testing.T) *inbox {
+func startInbox(t *testing.T) *inbox { return startInboxB(t) }
+
+func startInboxB(t testing.TB) *inbox {
 	t.Helper()
 	in := &inbox{}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -102,7 +104,7 @@ func mailEnv(t *testing.T, env *apitest.Env, lang string) (apitest.Workshop, api
 	return w, m, kiln
 }
 
-func sender(t *testing.T, db *models.DB, addr string) *atmail.Sender {
+func sender(t testing.TB, db *models.DB, addr string) *atmail.Sender {
 	t.Helper()
 	s, err := atmail.New(db, atmail.Config{URL: "smtp://" + addr, From: "atelier@atelier.test", PublicURL: "http://atelier.test"}, nil)
 	if err != nil {

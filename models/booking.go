@@ -100,10 +100,16 @@ func (db *DB) CreateBooking(ctx context.Context, actor *User, req BookingRequest
 			return err
 		}
 		var err error
-		if b, err = placeBooking(tx, db.now(), actor, req); err != nil {
+		var f *Facts
+		if b, f, err = placeBooking(tx, db.now(), actor, req); err != nil {
 			return err
 		}
-		return db.notifyRequested(tx, db.now(), []int64{b.ID}, nil)
+		if b.Status != StatusPending {
+			return nil
+		}
+		// The facts in hand word the hosts' notification: no read back.
+		return db.notifyHosts(tx, db.now(), b.ID, nil, NoticeParams{Resource: f.Resource.Name, Start: b.StartAt,
+			End: b.EndAt, Timezone: f.Site.Timezone, Member: f.Member.Name})
 	})
 	if err != nil {
 		err = translate(err)
@@ -135,13 +141,13 @@ func lockBookable(tx *gorm.DB, resourceID int64) error {
 // every occurrence of a series and every waiting-list promotion go through
 // it, so they are judged alike; what the transaction stored before counts
 // (a series' earlier occurrences hold their slots and their quota).
-func placeBooking(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*Booking, error) {
+func placeBooking(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*Booking, *Facts, error) {
 	f, err := gatherFacts(tx, now, actor, req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := Check(f); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	status := StatusApproved
 	if f.Resource.RequiresApproval && !actor.Role.IsHost() {
@@ -154,9 +160,9 @@ func placeBooking(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (
 		CreatedBy: actor.ID,
 	}
 	if err := tx.Omit("ResourceName", "MemberName", "ZoneName", "SiteName", "Timezone").Create(b).Error; err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return b, nil
+	return b, f, nil
 }
 
 // gatherFacts reads what the rules need, inside the write transaction.
@@ -180,7 +186,7 @@ func gatherFacts(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*
 		}
 	}
 	loc := site.Location()
-	f := &Facts{Now: now, Actor: actor, Resource: r, Site: site,
+	f := &Facts{Now: now, Actor: actor, Member: member, Resource: r, Site: site,
 		Span: schedule.Interval{Start: req.Start, End: req.End}, Quantity: req.Quantity}
 	if !f.Span.End.After(f.Span.Start) || f.Span.Duration() > MaxBookingMinutes*time.Minute {
 		return f, nil // Check refuses it before any fact below matters.

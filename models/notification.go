@@ -101,10 +101,6 @@ func (db *DB) notifyRequested(tx *gorm.DB, now time.Time, ids []int64, seriesID 
 	if len(pending) == 0 {
 		return nil
 	}
-	var hosts []int64
-	if err := tx.Model(&User{}).Where("role IN ? AND active", []Role{RoleManager, RoleAdmin}).Pluck("id", &hosts).Error; err != nil {
-		return err
-	}
 	each := pending
 	if seriesID != nil {
 		each = pending[:1]
@@ -118,13 +114,45 @@ func (db *DB) notifyRequested(tx *gorm.DB, now time.Time, ids []int64, seriesID 
 		if err != nil {
 			return err
 		}
-		for _, h := range hosts {
-			if err := db.notify(tx, now, h, KindApprovalRequested, &id, seriesID, p); err != nil {
-				return err
-			}
+		if err := db.notifyHosts(tx, now, id, seriesID, p); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// notifyHosts tells every active host that booking id (or the series)
+// waits for a decision: their notifications in one statement, and their
+// emails in another.
+func (db *DB) notifyHosts(tx *gorm.DB, now time.Time, id int64, seriesID *int64, p NoticeParams) error {
+	var hosts []User
+	if err := tx.Select("id", "email_notifications").Where("role IN ? AND active", []Role{RoleManager, RoleAdmin}).
+		Find(&hosts).Error; err != nil {
+		return err
+	}
+	if len(hosts) == 0 {
+		return nil
+	}
+	list := make([]Notification, len(hosts))
+	for i, h := range hosts {
+		list[i] = Notification{UserID: h.ID, Kind: KindApprovalRequested, BookingID: &id, SeriesID: seriesID, Params: p, CreatedAt: now}
+	}
+	if err := tx.Create(&list).Error; err != nil {
+		return err
+	}
+	if !db.Mail {
+		return nil
+	}
+	var out []OutboxMessage
+	for i, h := range hosts {
+		if h.EmailNotifications {
+			out = append(out, OutboxMessage{NotificationID: list[i].ID, Status: OutboxPending, NextAttemptAt: now, CreatedAt: now})
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return tx.Create(&out).Error
 }
 
 // notifyDecision tells a booking's member that a host approved or

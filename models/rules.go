@@ -13,6 +13,7 @@ import (
 type Facts struct {
 	Now      time.Time
 	Actor    *User // who asks: a host may override some rules
+	Member   *User // whom the booking is for (the actor, or a member a host books for)
 	Resource *Resource
 	Site     *Site
 	// Certified is whether the member holds a valid certification for the

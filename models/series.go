@@ -232,7 +232,7 @@ func (db *DB) series(ctx context.Context, actor *User, req SeriesRequest, previe
 		for _, sp := range spans {
 			occ := req.BookingRequest
 			occ.Start, occ.End, occ.SeriesID = sp.Start, sp.End, &s.ID
-			b, err := placeBooking(tx, now, actor, occ)
+			b, _, err := placeBooking(tx, now, actor, occ)
 			var refusal *Error
 			if errors.As(err, &refusal) {
 				if firstRefusal == nil {

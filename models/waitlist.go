@@ -173,7 +173,7 @@ func (db *DB) promote(tx *gorm.DB, now time.Time, resourceID int64, spans []Span
 		if !member.Active {
 			continue
 		}
-		b, err := placeBooking(tx, now, member, BookingRequest{ResourceID: resourceID, MemberID: member.ID,
+		b, _, err := placeBooking(tx, now, member, BookingRequest{ResourceID: resourceID, MemberID: member.ID,
 			Start: w.StartAt, End: w.EndAt, Quantity: w.Quantity})
 		var refusal *Error
 		if errors.As(err, &refusal) {
