@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"atelier/feeds"
 	"atelier/i18n"
 	"atelier/models"
 	"context"
@@ -41,7 +42,7 @@ type server struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics *metrics
-	feeds   *feedCache
+	feeds   *feeds.Feeds
 	words   *i18n.Catalog
 }
 
@@ -53,7 +54,7 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 	if cfg.LoginLimits == (models.LoginLimits{}) {
 		cfg.LoginLimits = models.DefaultLoginLimits()
 	}
-	s := &server{db: db, cfg: cfg, log: cfg.Logger, metrics: newMetrics(db), feeds: newFeedCache(cfg.FeedCacheSize),
+	s := &server{db: db, cfg: cfg, log: cfg.Logger, metrics: newMetrics(db), feeds: feeds.New(db, cfg.PublicURL, cfg.FeedCacheSize),
 		words: i18n.Default()}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
