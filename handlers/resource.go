@@ -25,6 +25,7 @@ type resourceJSON struct {
 	BufferMinutes         int       `json:"buffer_minutes"`
 	MaxHoursPerWeek       int       `json:"max_hours_per_week"`
 	MaxAdvanceDays        int       `json:"max_advance_days"`
+	PowerKW               float64   `json:"power_kw"`
 	CreatedAt             time.Time `json:"created_at"`
 	UpdatedAt             time.Time `json:"updated_at"`
 }
@@ -34,7 +35,7 @@ func toResource(r *models.Resource) resourceJSON {
 		Unit: r.Unit, Nuisance: r.Nuisance, RequiresApproval: r.RequiresApproval,
 		RequiresCertification: r.RequiresCertification, MinMinutes: r.MinMinutes, MaxMinutes: r.MaxMinutes,
 		SlotMinutes: r.SlotMinutes, BufferMinutes: r.BufferMinutes, MaxHoursPerWeek: r.MaxHoursPerWeek,
-		MaxAdvanceDays: r.MaxAdvanceDays, CreatedAt: r.CreatedAt.In(r.Location()), UpdatedAt: r.UpdatedAt.In(r.Location())}
+		MaxAdvanceDays: r.MaxAdvanceDays, PowerKW: r.PowerKW, CreatedAt: r.CreatedAt.In(r.Location()), UpdatedAt: r.UpdatedAt.In(r.Location())}
 }
 
 func (s *server) handleCreateResource(c echo.Context) error {

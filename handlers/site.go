@@ -15,6 +15,8 @@ type siteJSON struct {
 	FloorAreaM2  float64      `json:"floor_area_m2"`
 	OpeningHours models.Hours `json:"opening_hours"`
 	QuietHours   models.Hours `json:"quiet_hours"`
+	PowerKW      float64      `json:"power_kw"`
+	LoudAtOnce   int          `json:"loud_at_once"`
 	CreatedAt    time.Time    `json:"created_at"`
 	UpdatedAt    time.Time    `json:"updated_at"`
 }
@@ -22,7 +24,7 @@ type siteJSON struct {
 func toSite(s *models.Site) siteJSON {
 	loc := s.Location()
 	out := siteJSON{ID: s.ID, Name: s.Name, Timezone: s.Timezone, FloorAreaM2: s.FloorAreaM2,
-		OpeningHours: s.OpeningHours, QuietHours: s.QuietHours, CreatedAt: s.CreatedAt.In(loc), UpdatedAt: s.UpdatedAt.In(loc)}
+		OpeningHours: s.OpeningHours, QuietHours: s.QuietHours, PowerKW: s.PowerKW, LoudAtOnce: s.LoudAtOnce, CreatedAt: s.CreatedAt.In(loc), UpdatedAt: s.UpdatedAt.In(loc)}
 	if out.OpeningHours == nil {
 		out.OpeningHours = models.Hours{}
 	}
@@ -73,16 +75,24 @@ func (s *server) handleGetSite(c echo.Context) error {
 	return c.JSON(http.StatusOK, toSite(site))
 }
 
+// sitePatchRequest is a site's change, with what lowering a limit below
+// what is booked needs: force, and the reason the members will read.
+type sitePatchRequest struct {
+	models.SitePatch
+	Force  bool   `json:"force"`
+	Reason string `json:"reason"`
+}
+
 func (s *server) handlePatchSite(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	var req models.SitePatch
+	var req sitePatchRequest
 	if err := decode(c, &req); err != nil {
 		return err
 	}
-	site, err := s.db.UpdateSite(c.Request().Context(), id, req)
+	site, err := s.db.UpdateSite(c.Request().Context(), actor(c), id, req.SitePatch, req.Force, req.Reason)
 	if err != nil {
 		return err
 	}

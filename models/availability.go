@@ -12,6 +12,8 @@ const (
 	StateClosed  = "closed"
 	StateOutside = "outside_opening_hours"
 	StateQuiet   = "quiet_hours"
+	StatePower   = "power"
+	StateNoise   = "noise"
 )
 
 // MaxAvailabilitySpan bounds one availability request.
@@ -56,7 +58,36 @@ func (db *DB) Availability(ctx context.Context, resourceID int64, span schedule.
 		r.ID, span.End, span.Start, span.Start.Add(-MaxClosure)).Find(&closures).Error; err != nil {
 		return nil, nil, nil, translate(err)
 	}
-	return r, site, Slices(r, site, closures, busy, span), nil
+	slices := Slices(r, site, closures, busy, span)
+	if limited(r, site) {
+		loads, err := siteLoads(q, site.ID, span)
+		if err != nil {
+			return nil, nil, nil, translate(err)
+		}
+		power, noise := limitBlocks(r, site, loads, span)
+		slices = blockSlices(slices, StatePower, power)
+		slices = blockSlices(slices, StateNoise, noise)
+	}
+	return r, site, slices, nil
+}
+
+// blockSlices marks the open parts of slices that ivs cover with state and
+// nothing free, merging neighbours that end up alike.
+func blockSlices(slices []Slice, state string, ivs []schedule.Interval) []Slice {
+	if len(ivs) == 0 {
+		return slices
+	}
+	var out []Slice
+	for _, s := range slices {
+		for _, p := range cut(nil, s, ivs, state) {
+			if n := len(out); n > 0 && out[n-1].State == p.State && out[n-1].Available == p.Available && out[n-1].End.Equal(p.Start) {
+				out[n-1].End = p.End
+				continue
+			}
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Slices computes availability from the facts, without a database.

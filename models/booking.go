@@ -209,6 +209,15 @@ func gatherFacts(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*
 	if f.Busy, err = busyLoads(tx, r.ID, schedule.Interval{Start: req.Start, End: req.End.Add(r.Buffer())}); err != nil {
 		return nil, err
 	}
+	if limited(r, site) {
+		// The site is the unit of a limit: its lock, after the resource's.
+		if err := lockSite(tx, site.ID); err != nil {
+			return nil, err
+		}
+		if f.SiteLoads, err = siteLoads(tx, site.ID, f.Span); err != nil {
+			return nil, err
+		}
+	}
 	if r.MaxHoursPerWeek > 0 {
 		weeks := schedule.SplitWeeks(f.Span, loc)
 		// Bounds in UTC: SQLite compares the stored UTC text, so a local

@@ -293,6 +293,35 @@ func migrations(dialect Dialect) []*gormigrate.Migration {
 				return tx.Migrator().DropTable("outbox_messages", "notifications")
 			},
 		},
+		{
+			// The limits of a building: its power budget, how many loud
+			// machines may run at once, and what each machine draws.
+			ID: "0007_site_limits",
+			Migrate: func(tx *gorm.DB) error {
+				type site struct {
+					PowerKW    float64 `gorm:"column:power_kw;not null;default:0"`
+					LoudAtOnce int     `gorm:"not null;default:0"`
+				}
+				type resource struct {
+					PowerKW float64 `gorm:"column:power_kw;not null;default:0"`
+				}
+				if err := tx.Migrator().AddColumn(&site{}, "PowerKW"); err != nil {
+					return err
+				}
+				if err := tx.Migrator().AddColumn(&site{}, "LoudAtOnce"); err != nil {
+					return err
+				}
+				return tx.Migrator().AddColumn(&resource{}, "PowerKW")
+			},
+			Rollback: func(tx *gorm.DB) error {
+				for _, c := range [][2]string{{"sites", "power_kw"}, {"sites", "loud_at_once"}, {"resources", "power_kw"}} {
+					if err := tx.Exec("ALTER TABLE " + c[0] + " DROP COLUMN " + c[1]).Error; err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+		},
 	}
 }
 

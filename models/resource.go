@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"gorm.io/gorm"
@@ -41,6 +42,7 @@ type Resource struct {
 	BufferMinutes         int
 	MaxHoursPerWeek       int
 	MaxAdvanceDays        int
+	PowerKW               float64 `gorm:"column:power_kw"` // what a machine draws; 0: not counted
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
 }
@@ -105,6 +107,12 @@ func (r *Resource) validate(zone *Zone) error {
 	limit("buffer_minutes", r.BufferMinutes, 1440)
 	limit("max_hours_per_week", r.MaxHoursPerWeek, 168)
 	limit("max_advance_days", r.MaxAdvanceDays, 3650)
+	switch {
+	case math.IsNaN(r.PowerKW) || r.PowerKW < 0 || r.PowerKW > 10000:
+		fe.Add("power_kw", "The power is a number of kW from 0 (not counted) to 10000.")
+	case r.PowerKW > 0 && r.Kind == KindSpace:
+		fe.Add("power_kw", "Only a machine draws power: a space has none.")
+	}
 	if r.MinMinutes > 0 && r.MaxMinutes > 0 && r.MinMinutes > r.MaxMinutes {
 		fe.Add("max_minutes", "The longest booking cannot be shorter than the shortest.")
 	}
@@ -178,20 +186,21 @@ func (db *DB) ListResources(ctx context.Context, f ResourceFilter) ([]Resource, 
 // and a PATCH changes (nil fields stay). A new field of a resource is
 // added here, to Resource and to a migration; nothing else copies fields.
 type ResourcePatch struct {
-	ZoneID                *int64  `json:"zone_id"`
-	Name                  *string `json:"name"`
-	Kind                  *string `json:"kind"` // on create only
-	Capacity              *int    `json:"capacity"`
-	Unit                  *string `json:"unit"`
-	Nuisance              *string `json:"nuisance"`
-	RequiresApproval      *bool   `json:"requires_approval"`
-	RequiresCertification *bool   `json:"requires_certification"`
-	MinMinutes            *int    `json:"min_minutes"`
-	MaxMinutes            *int    `json:"max_minutes"`
-	SlotMinutes           *int    `json:"slot_minutes"`
-	BufferMinutes         *int    `json:"buffer_minutes"`
-	MaxHoursPerWeek       *int    `json:"max_hours_per_week"`
-	MaxAdvanceDays        *int    `json:"max_advance_days"`
+	ZoneID                *int64   `json:"zone_id"`
+	Name                  *string  `json:"name"`
+	Kind                  *string  `json:"kind"` // on create only
+	Capacity              *int     `json:"capacity"`
+	Unit                  *string  `json:"unit"`
+	Nuisance              *string  `json:"nuisance"`
+	RequiresApproval      *bool    `json:"requires_approval"`
+	RequiresCertification *bool    `json:"requires_certification"`
+	MinMinutes            *int     `json:"min_minutes"`
+	MaxMinutes            *int     `json:"max_minutes"`
+	SlotMinutes           *int     `json:"slot_minutes"`
+	BufferMinutes         *int     `json:"buffer_minutes"`
+	MaxHoursPerWeek       *int     `json:"max_hours_per_week"`
+	MaxAdvanceDays        *int     `json:"max_advance_days"`
+	PowerKW               *float64 `json:"power_kw"`
 }
 
 // ApplyTo sets the fields p carries on r.

@@ -29,6 +29,10 @@ type Facts struct {
 	// MemberWeeks holds the member's live bookings of this resource in the
 	// ISO weeks that Span touches (only needed when there is a quota).
 	MemberWeeks []schedule.Interval
+	// SiteLoads holds the live bookings of the site's machines that count
+	// toward its power and noise limits, overlapping Span (only gathered
+	// when the site has limits that concern this resource).
+	SiteLoads []SiteLoad
 }
 
 // Overrides are the rules a host (manager or admin) may pass: a host books
@@ -62,6 +66,8 @@ var rules = []func(*Facts) *Error{
 	checkClosed,
 	checkQuota,
 	checkCapacity,
+	checkPower,
+	checkNoise,
 }
 
 func checkValidation(f *Facts) *Error {

@@ -6,7 +6,9 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"math"
 	"path"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -80,8 +82,12 @@ type Site struct {
 	FloorAreaM2  float64 `gorm:"column:floor_area_m2"`
 	OpeningHours Hours
 	QuietHours   Hours
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// PowerKW is the building's electrical budget for its machines, and
+	// LoudAtOnce how many loud machines may run together; 0: no limit.
+	PowerKW    float64 `gorm:"column:power_kw"`
+	LoudAtOnce int
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Location returns the site's time zone (validated when stored).
@@ -112,6 +118,12 @@ func (s *Site) validate() error {
 	checkArea(fe, "floor_area_m2", s.FloorAreaM2)
 	s.OpeningHours.check(fe, "opening_hours")
 	s.QuietHours.check(fe, "quiet_hours")
+	if math.IsNaN(s.PowerKW) || s.PowerKW < 0 || s.PowerKW > 100000 {
+		fe.Add("power_kw", "The power budget is a number of kW from 0 (no limit) to 100000.")
+	}
+	if s.LoudAtOnce < 0 || s.LoudAtOnce > 1000 {
+		fe.Add("loud_at_once", "How many loud machines may run at once: from 0 (no limit) to 1000.")
+	}
 	return fe.Err()
 }
 
@@ -142,16 +154,39 @@ type SitePatch struct {
 	FloorAreaM2  *float64 `json:"floor_area_m2"`
 	OpeningHours *Hours   `json:"opening_hours"`
 	QuietHours   *Hours   `json:"quiet_hours"`
+	PowerKW      *float64 `json:"power_kw"`
+	LoudAtOnce   *int     `json:"loud_at_once"`
 }
 
 // ApplyTo sets the fields p carries on s.
 func (p *SitePatch) ApplyTo(s *Site) { applyPatch(p, s) }
 
-// UpdateSite applies p. Shrinking the floor below its zones is a
-// floor_area_exceeded *Error.
-func (db *DB) UpdateSite(ctx context.Context, id int64, p SitePatch) (*Site, error) {
+// UpdateSite applies p for actor. Shrinking the floor below its zones is a
+// floor_area_exceeded *Error. Lowering a power or noise limit below what is
+// booked is a conflict *Error listing the bookings in the way, unless force
+// (with a reason) cancels them as a closure does, telling their members.
+func (db *DB) UpdateSite(ctx context.Context, actor *User, id int64, p SitePatch, force bool, reason string) (*Site, error) {
+	reason = strings.TrimSpace(reason)
+	if force {
+		fe := FieldErrors{}
+		if reason == "" {
+			fe.Add("reason", "Say why: the members whose bookings are cancelled will read it.")
+		}
+		checkText(fe, "reason", reason, MaxText)
+		if err := fe.Err(); err != nil {
+			return nil, err
+		}
+	}
 	var s *Site
+	now := db.now()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
+		limits := p.PowerKW != nil || p.LoudAtOnce != nil
+		if limits {
+			// Resources before the site, the order every booking takes.
+			if err := lockSiteResources(tx, id); err != nil {
+				return err
+			}
+		}
 		var err error
 		if s, err = first[Site](forUpdate(tx), id, "Site"); err != nil {
 			return err
@@ -167,6 +202,11 @@ func (db *DB) UpdateSite(ctx context.Context, id int64, p SitePatch) (*Site, err
 		if used > s.FloorAreaM2+1e-9 {
 			return Errorf(CodeFloorAreaExceeded, "The zones already take %.1f m²: the floor cannot be smaller.", used).
 				With("zones_m2", used)
+		}
+		if limits {
+			if err := db.enforceLimits(tx, now, actor, s, force, reason); err != nil {
+				return err
+			}
 		}
 		return tx.Save(s).Error
 	})

@@ -12,6 +12,7 @@ const suggestWindow = 7 * 24 * time.Hour
 // suggestable are the refusals a later start of the same length may cure.
 var suggestable = map[Code]bool{
 	CodeConflict: true, CodeClosed: true, CodeQuietHours: true, CodeOutsideOpeningHours: true,
+	CodePowerExceeded: true, CodeNoiseLimit: true,
 }
 
 // suggestStart adds details.next_start to a refusal when, within a week of

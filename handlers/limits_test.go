@@ -1,0 +1,265 @@
+package handlers_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"atelier/internal/apitest"
+	"atelier/internal/apitest/testclock"
+	"atelier/models"
+)
+
+// limitWorkshop is the test workshop with a 10 kW connection and room for
+// one loud machine at a time: a 7 kW kiln, a loud 5 kW welder, a loud saw
+// drawing nothing counted, a 2 kW compressor that waits for approval.
+type limitWorkshop struct {
+	apitest.Workshop
+	kiln, welder, saw, compressor int64
+}
+
+func newLimitWorkshop(t *testing.T, env *apitest.Env) limitWorkshop {
+	t.Helper()
+	w := limitWorkshop{Workshop: env.NewWorkshop(t)}
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.SiteID), w.Admin.Token, map[string]any{"power_kw": 10, "loud_at_once": 1})
+	machine := func(name string, kw float64, nuisance string, approval bool) int64 {
+		return env.Must(t, 201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{"zone_id": w.ZoneID, "name": name,
+			"kind": "machine", "power_kw": kw, "nuisance": nuisance, "slot_minutes": 30, "requires_approval": approval}).ID()
+	}
+	w.kiln = machine("Kiln", 7, "quiet", false)
+	w.welder = machine("Welder", 5, "loud", false)
+	w.saw = machine("Saw", 0, "loud", false)
+	w.compressor = machine("Compressor", 2, "moderate", true)
+	return w
+}
+
+type limitRefusal struct {
+	Error struct {
+		Code    string
+		Details struct {
+			PowerKW    float64   `json:"power_kw"`
+			PeakKW     float64   `json:"peak_kw"`
+			LoudAtOnce int       `json:"loud_at_once"`
+			At         time.Time `json:"at"`
+			NextStart  time.Time `json:"next_start"`
+			Conflicts  []struct {
+				ResourceID int64   `json:"resource_id"`
+				MemberName *string `json:"member_name"`
+			}
+		}
+	}
+}
+
+func TestSiteLimits(t *testing.T) {
+	env := apitest.New(t)
+	w := newLimitWorkshop(t, env)
+	a, b := env.NewUser(t, models.RoleMember, "A"), env.NewUser(t, models.RoleMember, "B")
+	at := func(h, m int) string { return apitest.At(2027, 1, 6, h, m) }
+	book := func(u apitest.User, r int64, s, e string) *apitest.Response {
+		return env.Do("POST", "/api/v1/bookings", u.Token, apitest.Slot(r, s, e))
+	}
+	// Validation.
+	for _, c := range []struct {
+		path string
+		body map[string]any
+	}{
+		{fmt.Sprintf("/api/v1/resources/%d", w.kiln), map[string]any{"power_kw": -1}},
+		{fmt.Sprintf("/api/v1/resources/%d", w.Space), map[string]any{"power_kw": 3}},
+		{fmt.Sprintf("/api/v1/sites/%d", w.SiteID), map[string]any{"power_kw": -5}},
+		{fmt.Sprintf("/api/v1/sites/%d", w.SiteID), map[string]any{"loud_at_once": -1}},
+	} {
+		token := w.Manager.Token
+		if c.path[8:13] == "sites" {
+			token = w.Admin.Token
+		}
+		if r := env.Do("PATCH", c.path, token, c.body); r.Code != 422 || r.ErrorCode() != "validation" {
+			t.Fatalf("PATCH %s %v: want 422 validation, got %s", c.path, c.body, r)
+		}
+	}
+	if r := book(a, w.kiln, at(9, 0), at(12, 0)); r.Code != 201 {
+		t.Fatalf("the kiln: %s", r)
+	}
+	// 7 + 5 > 10 from 11:00.
+	r := book(b, w.welder, at(11, 0), at(13, 0))
+	var ref limitRefusal
+	r.Decode(t, &ref)
+	d := ref.Error.Details
+	if r.Code != 409 || ref.Error.Code != "power_exceeded" || d.PowerKW != 10 || d.PeakKW != 12 ||
+		!d.At.Equal(time.Date(2027, 1, 6, 11, 0, 0, 0, testclock.Brussels)) || len(d.Conflicts) != 1 || d.Conflicts[0].ResourceID != w.kiln {
+		t.Fatalf("welder over the budget: %s", r)
+	}
+	if !d.NextStart.Equal(time.Date(2027, 1, 6, 12, 0, 0, 0, testclock.Brussels)) {
+		t.Fatalf("the hint should be 12:00, when the kiln stops: %s", r)
+	}
+	// Hosts cannot override; the order of the refusals holds.
+	if r := book(w.Manager, w.welder, at(11, 0), at(13, 0)); r.ErrorCode() != "power_exceeded" {
+		t.Fatalf("a host over the budget: %s", r)
+	}
+	if r := book(b, w.welder, at(11, 10), at(13, 0)); r.ErrorCode() != "not_aligned" {
+		t.Fatalf("off the grid and over the budget: want not_aligned first, got %s", r)
+	}
+	if r := book(b, w.kiln, at(11, 0), at(12, 0)); r.ErrorCode() != "conflict" {
+		t.Fatalf("the kiln taken: want conflict before the power, got %s", r)
+	}
+	// Touching ranges do not overlap; within budget is fine.
+	if r := book(b, w.welder, at(12, 0), at(13, 0)); r.Code != 201 {
+		t.Fatalf("the welder when the kiln stops: %s", r)
+	}
+	// A pending request counts: 7 + 2 = 9 fits, then 9 + ... the welder at 9 would be 14.
+	if r := book(a, w.compressor, at(9, 0), at(10, 0)); r.Code != 201 {
+		t.Fatalf("the compressor: %s", r)
+	}
+	if r := book(a, w.welder, at(8, 0), at(9, 30)); r.ErrorCode() != "power_exceeded" {
+		t.Fatalf("the welder beside the kiln and a pending compressor: %s", r)
+	}
+	// One loud machine at a time: the saw draws nothing counted but is loud.
+	r = book(a, w.saw, at(12, 30), at(13, 30))
+	var noise limitRefusal
+	r.Decode(t, &noise)
+	if r.Code != 409 || noise.Error.Code != "noise_limit" || noise.Error.Details.LoudAtOnce != 1 ||
+		len(noise.Error.Details.Conflicts) != 1 || noise.Error.Details.Conflicts[0].ResourceID != w.welder {
+		t.Fatalf("a second loud machine: %s", r)
+	}
+	if r := book(a, w.saw, at(13, 0), at(14, 0)); r.Code != 201 {
+		t.Fatalf("the saw after the welder: %s", r)
+	}
+	// Availability says why.
+	var av struct {
+		Intervals []struct {
+			Start, End time.Time
+			Available  int
+			State      string
+		}
+	}
+	env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.welder,
+		urlq(at(8, 0)), urlq(at(14, 0))), b.Token, nil).Decode(t, &av)
+	states := map[string]string{}
+	for _, iv := range av.Intervals {
+		states[iv.Start.In(testclock.Brussels).Format("15:04")] = fmt.Sprintf("%s/%d", iv.State, iv.Available)
+	}
+	if states["08:00"] != "open/1" || states["09:00"] != "power/0" || states["12:00"] != "open/0" || states["13:00"] != "noise/0" {
+		t.Fatalf("the welder's day: %v", states)
+	}
+}
+
+func urlq(s string) string {
+	out := ""
+	for _, c := range s {
+		if c == '+' {
+			out += "%2B"
+			continue
+		}
+		out += string(c)
+	}
+	return out
+}
+
+// TestSiteLimitRace: two members book two machines of one site at the same
+// instant, whose draw together passes the budget: exactly one wins, round
+// after round, on every database and on two servers.
+func TestSiteLimitRace(t *testing.T) {
+	for _, d := range apitest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			dsn := apitest.DSN(t, d)
+			one, two := apitest.OpenDSN(t, dsn), apitest.OpenDSN(t, dsn)
+			w := newLimitWorkshop(t, one)
+			a, b := one.NewUser(t, models.RoleMember, "A"), one.NewUser(t, models.RoleMember, "B")
+			for round := range 10 {
+				s, e := apitest.At(2027, 1, 5+round, 9, 0), apitest.At(2027, 1, 5+round, 11, 0)
+				res := apitest.Burst(2, func(i int) *apitest.Response {
+					return []*apitest.Env{one, two}[i].Do("POST", "/api/v1/bookings", []apitest.User{a, b}[i].Token,
+						apitest.Slot([]int64{w.kiln, w.welder}[i], s, e))
+				})
+				codes := apitest.Tally([]int{res[0].Code, res[1].Code})
+				if codes[201] != 1 || codes[409] != 1 {
+					t.Fatalf("round %d: want one 201 and one 409, got %s and %s", round, res[0], res[1])
+				}
+			}
+			assertWithinPower(t, one, w, 10)
+		})
+	}
+}
+
+// assertWithinPower sweeps the stored live bookings of the workshop's
+// machines: at no instant do they draw more than budget kW.
+func assertWithinPower(t *testing.T, env *apitest.Env, w limitWorkshop, budget float64) {
+	t.Helper()
+	kw := map[int64]float64{w.kiln: 7, w.welder: 5, w.compressor: 2}
+	var list struct {
+		Bookings []struct {
+			ResourceID int64 `json:"resource_id"`
+			Start, End time.Time
+			Status     string
+		}
+	}
+	env.Must(t, 200, "GET", "/api/v1/bookings?limit=1000", w.Admin.Token, nil).Decode(t, &list)
+	for _, x := range list.Bookings {
+		if x.Status != "pending" && x.Status != "approved" {
+			continue
+		}
+		sum := 0.0
+		for _, y := range list.Bookings {
+			if (y.Status == "pending" || y.Status == "approved") && !y.Start.After(x.Start) && x.Start.Before(y.End) {
+				sum += kw[y.ResourceID]
+			}
+		}
+		if sum > budget {
+			t.Fatalf("at %s the machines draw %g kW > %g", x.Start, sum, budget)
+		}
+	}
+}
+
+// TestLoweringASiteLimit: a limit below what is booked is a conflict
+// listing the bookings in the way (the later requests), unless force with
+// a reason cancels them and tells their members.
+func TestLoweringASiteLimit(t *testing.T) {
+	env := apitest.New(t)
+	w := newLimitWorkshop(t, env)
+	a, b := env.NewUser(t, models.RoleMember, "A"), env.NewUser(t, models.RoleMember, "B")
+	kiln := env.Must(t, 201, "POST", "/api/v1/bookings", a.Token, apitest.Slot(w.kiln, apitest.At(2027, 1, 6, 9, 0), apitest.At(2027, 1, 6, 12, 0))).ID()
+	comp := env.Must(t, 201, "POST", "/api/v1/bookings", b.Token, apitest.Slot(w.compressor, apitest.At(2027, 1, 6, 10, 0), apitest.At(2027, 1, 6, 11, 0))).ID()
+	path := fmt.Sprintf("/api/v1/sites/%d", w.SiteID)
+	r := env.Do("PATCH", path, w.Admin.Token, map[string]any{"power_kw": 8})
+	var refusal struct {
+		Error struct {
+			Code    string
+			Details struct {
+				Bookings []struct {
+					BookingID int64 `json:"booking_id"`
+				}
+			}
+		}
+	}
+	r.Decode(t, &refusal)
+	if r.Code != 409 || refusal.Error.Code != "conflict" || len(refusal.Error.Details.Bookings) != 1 || refusal.Error.Details.Bookings[0].BookingID != comp {
+		t.Fatalf("lowering to 8 kW: want a conflict naming the compressor's booking, got %s", r)
+	}
+	var site struct {
+		PowerKW float64 `json:"power_kw"`
+	}
+	env.Must(t, 200, "GET", path, w.Admin.Token, nil).Decode(t, &site)
+	if site.PowerKW != 10 {
+		t.Fatalf("a refused change stored %g kW", site.PowerKW)
+	}
+	if r := env.Do("PATCH", path, w.Admin.Token, map[string]any{"power_kw": 8, "force": true}); r.Code != 422 {
+		t.Fatalf("force without a reason: want 422, got %s", r)
+	}
+	env.Must(t, 200, "PATCH", path, w.Admin.Token, map[string]any{"power_kw": 8, "force": true, "reason": "the fuse was replaced by a smaller one"}).Decode(t, &site)
+	if site.PowerKW != 8 {
+		t.Fatalf("after force: %g kW", site.PowerKW)
+	}
+	var st struct{ Status, Reason string }
+	env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/bookings/%d", comp), b.Token, nil).Decode(t, &st)
+	if st.Status != "cancelled" {
+		t.Fatalf("the booking in the way is %s", st.Status)
+	}
+	env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/bookings/%d", kiln), a.Token, nil).Decode(t, &st)
+	if st.Status != "approved" {
+		t.Fatalf("the older booking, within the new limit, is %s", st.Status)
+	}
+	if k := kinds(t, env, b); k != "booking_cancelled" {
+		t.Fatalf("the member whose booking went: %q", k)
+	}
+	// Raising a limit never conflicts.
+	env.Must(t, 200, "PATCH", path, w.Admin.Token, map[string]any{"power_kw": 0})
+}
