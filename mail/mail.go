@@ -5,6 +5,7 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"atelier/feeds"
 	"atelier/i18n"
 	"atelier/models"
 
@@ -42,6 +44,7 @@ type Sender struct {
 	cfg   Config
 	log   *slog.Logger
 	words *i18n.Catalog
+	feeds *feeds.Feeds
 	opts  []gomail.Option
 	host  string
 }
@@ -84,7 +87,8 @@ func New(db *models.DB, cfg Config, log *slog.Logger) (*Sender, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sender{db: db, cfg: cfg, log: log, words: i18n.Default(), opts: opts, host: u.Hostname()}, nil
+	return &Sender{db: db, cfg: cfg, log: log, words: i18n.Default(), feeds: feeds.New(db, cfg.PublicURL, -1),
+		opts: opts, host: u.Hostname()}, nil
 }
 
 // Run sends what the outbox holds until ctx ends.
@@ -119,7 +123,7 @@ func (s *Sender) SendDue(ctx context.Context) int {
 	msgs := make([]*gomail.Msg, 0, len(batch))
 	ready := batch[:0:0]
 	for i := range batch {
-		m, err := s.message(&batch[i])
+		m, err := s.message(ctx, &batch[i])
 		if err != nil {
 			// An address the mail library refuses will never go out.
 			s.record(ctx, &batch[i], err, false)
@@ -206,7 +210,7 @@ func (s *Sender) messageID(id int64) string {
 
 // message makes the email of a claimed notification, in its recipient's
 // language: UTF-8 plain text, the subject encoded as MIME requires.
-func (s *Sender) message(m *models.Mail) (*gomail.Msg, error) {
+func (s *Sender) message(ctx context.Context, m *models.Mail) (*gomail.Msg, error) {
 	lang := i18n.Lang(m.Language)
 	subject, text := s.words.Notice(lang, &m.Notification)
 	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP))
@@ -228,7 +232,38 @@ func (s *Sender) message(m *models.Mail) (*gomail.Msg, error) {
 	}
 	msg.SetBodyString(gomail.TypeTextPlain, text+"\n\n"+s.words.T(lang, "notify.mail.open", nil)+" "+link+"\n\n"+
 		s.words.T(lang, "notify.mail.footer", nil)+"\n")
+	if err := s.attachEvent(ctx, msg, m); err != nil {
+		return nil, err
+	}
 	return msg, nil
+}
+
+// attachable are the kinds whose email carries the booking as an .ics
+// file, so the member's calendar takes it (or drops it) in one click.
+var attachable = map[string]bool{models.KindBookingApproved: true, models.KindWaitlistBooked: true,
+	models.KindBookingReminder: true, models.KindBookingCancelled: true, models.KindBookingRejected: true}
+
+// attachEvent attaches the booking of a member's notification as it is
+// now, with the same UID and sequence as in the member's feed.
+func (s *Sender) attachEvent(ctx context.Context, msg *gomail.Msg, m *models.Mail) error {
+	n := &m.Notification
+	if !attachable[n.Kind] || n.BookingID == nil || n.Params.Count > 1 {
+		return nil
+	}
+	reader := &models.User{ID: n.UserID, Role: models.RoleMember, Language: m.Language}
+	b, err := s.db.Booking(ctx, reader, *n.BookingID)
+	if err != nil {
+		if models.ErrorCode(err) == models.CodeNotFound {
+			return nil // not the recipient's booking any more: no attachment
+		}
+		return err
+	}
+	cal, err := s.feeds.Booking(b, reader)
+	if err != nil {
+		return err
+	}
+	return msg.AttachReader(fmt.Sprintf("booking-%d.ics", b.ID), bytes.NewReader(cal.Body),
+		gomail.WithFileContentType(gomail.ContentType("text/calendar; charset=utf-8")))
 }
 
 // Reminders notifies members ahead of their approved bookings, once a

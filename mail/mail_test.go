@@ -2,9 +2,12 @@ package mail_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"strings"
@@ -17,6 +20,7 @@ import (
 	atmail "atelier/mail"
 	"atelier/models"
 
+	"github.com/emersion/go-ical"
 	"github.com/emersion/go-smtp"
 )
 
@@ -146,14 +150,18 @@ func TestMailIsProperMIMEInTheRecipientsLanguage(t *testing.T) {
 		if !strings.HasPrefix(msg.Header.Get("Subject"), "=?") || subject != "Atelier: Refusée : Four céramique" {
 			t.Errorf("subject %q (raw %q)", subject, msg.Header.Get("Subject"))
 		}
-		if ct := msg.Header.Get("Content-Type"); !strings.Contains(ct, "text/plain") || !strings.Contains(strings.ToLower(ct), "utf-8") {
-			t.Errorf("content type %q", ct)
-		}
-		body, _ := io.ReadAll(msg.Body)
-		text := decodeQP(t, string(body))
+		text, event := readParts(t, msg)
 		if !strings.Contains(text, "Votre demande de Four céramique le 06/01/2027 à 09:00 est refusée : cuisson réservée à un stage") ||
 			!strings.Contains(text, "http://atelier.test/#/bookings") {
 			t.Errorf("body %q", text)
+		}
+		cal, err := ical.NewDecoder(strings.NewReader(event)).Decode()
+		if err != nil {
+			t.Fatalf("the attached .ics does not parse: %v\n%s", err, event)
+		}
+		if ev := cal.Events(); len(ev) != 1 || ev[0].Props.Get(ical.PropStatus).Value != "CANCELLED" ||
+			ev[0].Props.Get(ical.PropUID).Value != fmt.Sprintf("booking-%d@atelier.test", id) {
+			t.Errorf("the attached event: %s", event)
 		}
 		if msg.Header.Get("Message-Id") == "" {
 			t.Errorf("no Message-Id")
@@ -171,21 +179,53 @@ func TestMailIsProperMIMEInTheRecipientsLanguage(t *testing.T) {
 	}
 }
 
-func decodeQP(t *testing.T, s string) string {
+// readParts returns the plain-text part of a message (UTF-8, decoded) and
+// its text/calendar attachment, failing when either is missing.
+func readParts(t *testing.T, msg *mail.Message) (text, event string) {
 	t.Helper()
-	s = strings.ReplaceAll(s, "=\r\n", "")
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '=' && i+2 < len(s) {
-			var c byte
-			fmt.Sscanf(s[i+1:i+3], "%02X", &c)
-			b.WriteByte(c)
-			i += 2
-			continue
-		}
-		b.WriteByte(s[i])
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/mixed" {
+		t.Fatalf("want multipart/mixed, got %q", msg.Header.Get("Content-Type"))
 	}
-	return b.String()
+	r := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := r.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(p)
+		ct := p.Header.Get("Content-Type")
+		switch enc := p.Header.Get("Content-Transfer-Encoding"); {
+		case enc == "base64":
+			d, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(strings.ReplaceAll(string(b), "\r\n", ""), "\n", ""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = d
+		case enc == "quoted-printable":
+			d, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(string(b))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = d
+		}
+		switch {
+		case strings.HasPrefix(ct, "text/plain"):
+			if !strings.Contains(strings.ToLower(ct), "utf-8") {
+				t.Errorf("the text part is %q", ct)
+			}
+			text = string(b)
+		case strings.HasPrefix(ct, "text/calendar"):
+			event = string(b)
+		}
+	}
+	if text == "" || event == "" {
+		t.Fatalf("want a text part and an .ics attachment")
+	}
+	return text, event
 }
 
 // TestMailWaitsWhileTheServerIsDownAndGivesUpOn5xx: a request never fails
