@@ -225,8 +225,10 @@ async function route(moveFocus = shown) {
 async function changeLanguage() {
   const l = await setLang(langSelect.value, true);
   renderHeader();
+  // The server words notifications in the account's language: save it
+  // before the screen asks for them again.
+  if (user) await patch('/me', { language: l }).catch(() => { /* best effort */ });
   route(false);
-  if (user) patch('/me', { language: l }).catch(() => { /* best effort */ });
 }
 
 async function boot() {

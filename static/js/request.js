@@ -33,6 +33,8 @@ export function requestForm({ onRange, onTyped, onBooked, capacity }) {
     refusalText: (code) => errorText({ code }, refusalParams(resource)),
     onError: showRefusal,
     onBooked() {
+      // The refusal of an earlier try no longer applies.
+      clearErrors(form, errBox);
       F.note.value = '';
       onBooked();
     },
