@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -122,37 +123,26 @@ func (db *DB) notifyRequested(tx *gorm.DB, now time.Time, ids []int64, seriesID 
 }
 
 // notifyHosts tells every active host that booking id (or the series)
-// waits for a decision: their notifications in one statement, and their
-// emails in another.
+// waits for a decision: their notifications in one statement that picks
+// the hosts itself, and their emails in one more when mail is on.
 func (db *DB) notifyHosts(tx *gorm.DB, now time.Time, id int64, seriesID *int64, p NoticeParams) error {
-	var hosts []User
-	if err := tx.Select("id", "email_notifications").Where("role IN ? AND active", []Role{RoleManager, RoleAdmin}).
-		Find(&hosts).Error; err != nil {
+	params, err := json.Marshal(p)
+	if err != nil {
 		return err
 	}
-	if len(hosts) == 0 {
-		return nil
-	}
-	list := make([]Notification, len(hosts))
-	for i, h := range hosts {
-		list[i] = Notification{UserID: h.ID, Kind: KindApprovalRequested, BookingID: &id, SeriesID: seriesID, Params: p, CreatedAt: now}
-	}
-	if err := tx.Create(&list).Error; err != nil {
+	hosts := []Role{RoleManager, RoleAdmin}
+	if err := tx.Exec(`INSERT INTO notifications (user_id, kind, booking_id, series_id, params, created_at)
+		SELECT id, ?, ?, ?, ?, ? FROM users WHERE role IN ? AND active`,
+		KindApprovalRequested, id, seriesID, string(params), now, hosts).Error; err != nil {
 		return err
 	}
 	if !db.Mail {
 		return nil
 	}
-	var out []OutboxMessage
-	for i, h := range hosts {
-		if h.EmailNotifications {
-			out = append(out, OutboxMessage{NotificationID: list[i].ID, Status: OutboxPending, NextAttemptAt: now, CreatedAt: now})
-		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return tx.Create(&out).Error
+	return tx.Exec(`INSERT INTO outbox_messages (notification_id, status, attempts, next_attempt_at, last_error, created_at)
+		SELECT n.id, ?, 0, ?, '', ? FROM notifications n JOIN users u ON u.id = n.user_id
+		WHERE n.booking_id = ? AND n.kind = ? AND n.created_at = ? AND u.email_notifications`,
+		OutboxPending, now, now, id, KindApprovalRequested, now).Error
 }
 
 // notifyDecision tells a booking's member that a host approved or
