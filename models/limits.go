@@ -68,6 +68,9 @@ func siteLoads(q *gorm.DB, siteID int64, span schedule.Interval) ([]SiteLoad, er
 // always taken after the resource's lock (lockSiteResources takes the
 // resources first too), so two writers never wait on each other in turn.
 func lockSite(tx *gorm.DB, id int64) error {
+	if tx.Dialector.Name() == "sqlite" {
+		return nil // the single writer holds the whole database already
+	}
 	var ids []int64
 	return forUpdate(tx.Table("sites").Where("id = ?", id)).Pluck("id", &ids).Error
 }
