@@ -263,3 +263,35 @@ func TestLoweringASiteLimit(t *testing.T) {
 	// Raising a limit never conflicts.
 	env.Must(t, 200, "PATCH", path, w.Admin.Token, map[string]any{"power_kw": 0})
 }
+
+// TestSeriesAndWaitlistApplySiteLimits: a series skips the week the power
+// would pass; a waiter whose slot frees is not promoted while the site's
+// power would pass, and stays waiting.
+func TestSeriesAndWaitlistApplySiteLimits(t *testing.T) {
+	env := apitest.New(t)
+	w := newLimitWorkshop(t, env)
+	a, b, c := env.NewUser(t, models.RoleMember, "A"), env.NewUser(t, models.RoleMember, "B"), env.NewUser(t, models.RoleMember, "C")
+	env.Must(t, 201, "POST", "/api/v1/bookings", a.Token, apitest.Slot(w.kiln, apitest.At(2027, 1, 13, 9, 0), apitest.At(2027, 1, 13, 12, 0)))
+	body := seriesOf(w.welder, apitest.At(2027, 1, 6, 11, 0), apitest.At(2027, 1, 6, 12, 0), "FREQ=WEEKLY;COUNT=3")
+	body["on_conflict"] = "skip"
+	var s seriesBody
+	env.Must(t, 201, "POST", "/api/v1/series", b.Token, body).Decode(t, &s)
+	if len(s.Bookings) != 2 || len(s.Skipped) != 1 || s.Skipped[0].Code != "power_exceeded" ||
+		s.Skipped[0].Start.In(testclock.Brussels).Day() != 13 {
+		t.Fatalf("the series beside the kiln on the 13th: %+v", s)
+	}
+	// The welder on the 27th 12-13 is X's; C waits for 11-13, which the
+	// kiln's power would also refuse from 11 to 12 once the welder is free.
+	env.Must(t, 201, "POST", "/api/v1/bookings", a.Token, apitest.Slot(w.kiln, apitest.At(2027, 1, 27, 9, 0), apitest.At(2027, 1, 27, 12, 0)))
+	x := env.Must(t, 201, "POST", "/api/v1/bookings", b.Token, apitest.Slot(w.welder, apitest.At(2027, 1, 27, 12, 0), apitest.At(2027, 1, 27, 13, 0))).ID()
+	slot := apitest.Slot(w.welder, apitest.At(2027, 1, 27, 11, 0), apitest.At(2027, 1, 27, 13, 0))
+	entry := env.Must(t, 201, "POST", "/api/v1/waitlist", c.Token, slot).ID()
+	env.Must(t, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/cancel", x), b.Token, nil)
+	if e := waitlistOf(t, env, c.Token)[entry]; e.Status != "waiting" {
+		t.Fatalf("an entry that would pass the power was promoted: %+v", e)
+	}
+	// A slot refused only for the power is not one to wait for.
+	if r := env.Do("POST", "/api/v1/waitlist", c.Token, apitest.Slot(w.welder, apitest.At(2027, 1, 27, 10, 0), apitest.At(2027, 1, 27, 11, 0))); r.ErrorCode() != "power_exceeded" {
+		t.Fatalf("waiting for a slot the power refuses: %s", r)
+	}
+}

@@ -72,7 +72,10 @@ func (db *DB) JoinWaitlist(ctx context.Context, actor *User, req BookingRequest)
 		switch err := Check(f); ErrorCode(err) {
 		case "":
 			return Errorf(CodeSlotFree, "This slot is free: book it instead of waiting.")
-		case CodeConflict, CodePowerExceeded, CodeNoiseLimit:
+		case CodeConflict:
+			// Only the resource's own capacity: freeing it is what
+			// promotes. A slot refused for the site's power or noise
+			// depends on other machines; its refusal says when to come.
 		default:
 			return err
 		}
