@@ -115,3 +115,27 @@ func TestConflictSuggestsNextStart(t *testing.T) {
 		t.Fatalf("next_start = %v, want %v (%s)", body.Error.Details.NextStart, want, r)
 	}
 }
+
+// TestLongBookingsStayInTheWay: a host holds the machine for ten days; on
+// its ninth day a member's request still meets it, and availability shows
+// it taken: the overlap queries look back as far as the longest booking
+// the machine holds, whatever that is.
+func TestLongBookingsStayInTheWay(t *testing.T) {
+	for _, d := range apitest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			env := apitest.NewOn(t, d)
+			w := env.NewWorkshop(t)
+			m := env.NewUser(t, models.RoleMember, "Member")
+			env.Must(t, 201, "POST", "/api/v1/bookings", w.Manager.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 8, 0), apitest.At(2027, 1, 15, 8, 0)))
+			if r := env.Do("POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 14, 10, 0), apitest.At(2027, 1, 14, 11, 0))); r.ErrorCode() != "conflict" {
+				t.Fatalf("on the ninth day of a ten-day booking: want conflict, got %s", r)
+			}
+			var av struct{ Intervals []struct{ Available int } }
+			env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.Machine,
+				urlq(apitest.At(2027, 1, 14, 10, 0)), urlq(apitest.At(2027, 1, 14, 11, 0))), m.Token, nil).Decode(t, &av)
+			if len(av.Intervals) != 1 || av.Intervals[0].Available != 0 {
+				t.Fatalf("availability on the ninth day: %+v", av)
+			}
+		})
+	}
+}

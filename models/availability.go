@@ -49,7 +49,7 @@ func (db *DB) Availability(ctx context.Context, resourceID int64, span schedule.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	busy, err := busyLoads(q, r.ID, span)
+	busy, err := busyLoads(q, r, span)
 	if err != nil {
 		return nil, nil, nil, translate(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"atelier/schedule"
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"time"
 
@@ -162,6 +163,15 @@ func placeBooking(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (
 	if err := tx.Omit("ResourceName", "MemberName", "ZoneName", "SiteName", "Timezone").Create(b).Error; err != nil {
 		return nil, nil, err
 	}
+	// Keep the look-back of every overlap query as long as the longest
+	// booking the resource holds, in the transaction that stores it.
+	if busy := int(math.Ceil(b.BusyUntil.Sub(b.StartAt).Minutes())); busy > f.Resource.LongestMinutes {
+		if err := tx.Table("resources").Where("id = ? AND longest_minutes < ?", b.ResourceID, busy).
+			Update("longest_minutes", busy).Error; err != nil {
+			return nil, nil, err
+		}
+		f.Resource.LongestMinutes = busy
+	}
 	return b, f, nil
 }
 
@@ -206,7 +216,7 @@ func gatherFacts(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*
 		Order("start_at").Find(&f.Closures).Error; err != nil {
 		return nil, err
 	}
-	if f.Busy, err = busyLoads(tx, r.ID, schedule.Interval{Start: req.Start, End: req.End.Add(r.Buffer())}); err != nil {
+	if f.Busy, err = busyLoads(tx, r, schedule.Interval{Start: req.Start, End: req.End.Add(r.Buffer())}); err != nil {
 		return nil, err
 	}
 	if limited(r, site) {
@@ -226,7 +236,7 @@ func gatherFacts(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*
 		var rows []Booking
 		if err := tx.Select("start_at", "end_at").
 			Where("resource_id = ? AND member_id = ? AND status IN ? AND start_at < ? AND end_at > ? AND start_at >= ?",
-				r.ID, member.ID, liveStatuses, to, from, from.Add(-MaxBookingMinutes*time.Minute)).
+				r.ID, member.ID, liveStatuses, to, from, from.Add(-r.lookBack())).
 			Find(&rows).Error; err != nil {
 			return nil, err
 		}
@@ -237,19 +247,19 @@ func gatherFacts(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*
 	return f, nil
 }
 
-// busyLoads returns the live bookings of a resource whose busy time
-// overlaps span. Bookings last at most MaxBookingMinutes plus a day of
-// buffer, so the index on (resource_id, start_at) bounds the scan however
-// long the history grows.
+// busyLoads returns the live bookings of resource r whose busy time
+// overlaps span. None is longer than r.LongestMinutes (tracked as they are
+// stored), so the index on (resource_id, start_at) bounds the scan to that
+// look-back however long the history grows.
 //
 // It scans the three columns straight into loads: through gorm, each row
 // became a whole Booking by reflection, which was half the time of an
 // availability request and ran inside the write lock of every booking.
-func busyLoads(q *gorm.DB, resourceID int64, span schedule.Interval) ([]schedule.Load, error) {
+func busyLoads(q *gorm.DB, r *Resource, span schedule.Interval) ([]schedule.Load, error) {
 	span = utcSpan(span)
 	rows, err := q.Table("bookings").Select("start_at", "busy_until", "quantity").
 		Where("resource_id = ? AND start_at < ? AND start_at >= ? AND busy_until > ? AND status IN ?",
-			resourceID, span.End, span.Start.Add(-(MaxBookingMinutes+1440)*time.Minute), span.Start, liveStatuses).
+			r.ID, span.End, span.Start.Add(-r.lookBack()), span.Start, liveStatuses).
 		Rows()
 	if err != nil {
 		return nil, err

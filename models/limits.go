@@ -35,16 +35,22 @@ func limited(r *Resource, s *Site) bool {
 func watts(kw float64) int { return int(math.Round(kw * 1000)) }
 
 // siteLoads reads the live bookings of the site's machines that draw power
-// or are loud, overlapping span.
+// or are loud, overlapping span; the look-back is the longest booking any
+// of them holds.
 func siteLoads(q *gorm.DB, siteID int64, span schedule.Interval) ([]SiteLoad, error) {
 	span = utcSpan(span)
+	var longest int
+	if err := q.Table("resources").Joins("JOIN zones ON zones.id = resources.zone_id").
+		Where("zones.site_id = ?", siteID).Select("COALESCE(MAX(resources.longest_minutes), 0)").Scan(&longest).Error; err != nil {
+		return nil, err
+	}
 	rows, err := q.Table("bookings").
 		Select("bookings.id, bookings.resource_id, bookings.start_at, bookings.end_at, bookings.created_at, resources.power_kw, resources.nuisance").
 		Joins("JOIN resources ON resources.id = bookings.resource_id").
 		Joins("JOIN zones ON zones.id = resources.zone_id").
 		Where("zones.site_id = ? AND resources.kind = ? AND (resources.power_kw > 0 OR resources.nuisance = ?)", siteID, KindMachine, NuisanceLoud).
 		Where("bookings.status IN ? AND bookings.start_at < ? AND bookings.end_at > ? AND bookings.start_at >= ?",
-			liveStatuses, span.End, span.Start, span.Start.Add(-MaxBookingMinutes*time.Minute)).
+			liveStatuses, span.End, span.Start, span.Start.Add(-time.Duration(longest)*time.Minute)).
 		Order("bookings.created_at, bookings.id").Rows()
 	if err != nil {
 		return nil, err

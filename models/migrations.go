@@ -2,9 +2,13 @@ package models
 
 import (
 	"context"
+	"math"
+	"strings"
 	"time"
 
 	"github.com/go-gormigrate/gormigrate/v2"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 )
 
@@ -320,6 +324,101 @@ func migrations(dialect Dialect) []*gormigrate.Migration {
 					}
 				}
 				return nil
+			},
+		},
+		{
+			// How far back an overlap query must look, per resource: the
+			// longest busy time it ever held, filled in from the bookings.
+			ID: "0008_longest_booking",
+			Migrate: func(tx *gorm.DB) error {
+				type resource struct {
+					LongestMinutes int `gorm:"column:longest_minutes;not null;default:0"`
+				}
+				if err := tx.Migrator().AddColumn(&resource{}, "LongestMinutes"); err != nil {
+					return err
+				}
+				rows, err := tx.Table("bookings").Select("resource_id", "start_at", "busy_until").Rows()
+				if err != nil {
+					return err
+				}
+				longest := map[int64]int{}
+				for rows.Next() {
+					var id int64
+					var start, until time.Time
+					if err := rows.Scan(&id, &start, &until); err != nil {
+						rows.Close()
+						return err
+					}
+					if m := int(math.Ceil(until.Sub(start).Minutes())); m > longest[id] {
+						longest[id] = m
+					}
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return err
+				}
+				for id, m := range longest {
+					if err := tx.Table("resources").Where("id = ?", id).Update("longest_minutes", m).Error; err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+			Rollback: func(tx *gorm.DB) error { return tx.Exec("ALTER TABLE resources DROP COLUMN longest_minutes").Error },
+		},
+		{
+			// Password checks counted per account and address, in progress
+			// or failed (login_failures counted one bucket per row); emails
+			// in their normalised form (NFKC, case folded), where that
+			// makes no twin of another account's.
+			ID: "0009_login_attempts",
+			Migrate: func(tx *gorm.DB) error {
+				type loginAttempt struct {
+					ID      int64     `gorm:"primaryKey"`
+					Account string    `gorm:"size:254;not null;index:idx_login_attempts_account_address,priority:1;index:idx_login_attempts_account_at,priority:1"`
+					Address string    `gorm:"size:64;not null;index:idx_login_attempts_account_address,priority:2;index:idx_login_attempts_address_at,priority:1"`
+					At      time.Time `gorm:"not null;index:idx_login_attempts_account_address,priority:3;index:idx_login_attempts_address_at,priority:2;index:idx_login_attempts_account_at,priority:2;index"`
+					Pending bool      `gorm:"not null;default:false"`
+				}
+				if err := tx.Migrator().CreateTable(&loginAttempt{}); err != nil {
+					return err
+				}
+				if err := tx.Migrator().DropTable("login_failures"); err != nil {
+					return err
+				}
+				var users []struct {
+					ID    int64
+					Email string
+				}
+				if err := tx.Table("users").Select("id, email").Find(&users).Error; err != nil {
+					return err
+				}
+				taken := map[string]bool{}
+				for _, u := range users {
+					taken[u.Email] = true
+				}
+				for _, u := range users {
+					e := norm.NFKC.String(cases.Fold().String(norm.NFKC.String(strings.TrimSpace(u.Email))))
+					if e == u.Email || taken[e] {
+						continue
+					}
+					if err := tx.Table("users").Where("id = ?", u.ID).Update("email", e).Error; err != nil {
+						return err
+					}
+					taken[e] = true
+				}
+				return nil
+			},
+			Rollback: func(tx *gorm.DB) error {
+				type loginFailure struct {
+					ID     int64     `gorm:"primaryKey"`
+					Bucket string    `gorm:"size:300;not null;index:idx_login_failures_bucket_at,priority:1"`
+					At     time.Time `gorm:"not null;index:idx_login_failures_bucket_at,priority:2"`
+				}
+				if err := tx.Migrator().DropTable("login_attempts"); err != nil {
+					return err
+				}
+				return tx.Migrator().CreateTable(&loginFailure{})
 			},
 		},
 	}

@@ -43,12 +43,19 @@ type Resource struct {
 	MaxHoursPerWeek       int
 	MaxAdvanceDays        int
 	PowerKW               float64 `gorm:"column:power_kw"` // what a machine draws; 0: not counted
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
+	// LongestMinutes is the longest busy time (start to end plus buffer)
+	// of any booking the resource ever held, in minutes: how far back the
+	// queries for what overlaps a range must look. It only grows.
+	LongestMinutes int `gorm:"column:longest_minutes"`
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Location is the time zone of the resource's site.
 func (r *Resource) Location() *time.Location { return location(r.Timezone) }
+
+// lookBack is how long before a range a booking overlapping it may start.
+func (r *Resource) lookBack() time.Duration { return time.Duration(r.LongestMinutes) * time.Minute }
 
 // Buffer is the free time kept after each booking.
 func (r *Resource) Buffer() time.Duration { return time.Duration(r.BufferMinutes) * time.Minute }
