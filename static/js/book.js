@@ -6,7 +6,7 @@ import { h } from './dom.js';
 import { t, errorText } from './i18n.js';
 import * as time from './time.js';
 import * as store from './store.js';
-import { USES, rulesLine, useLabel, emptyNote, loadingNote, errorNote } from './format.js';
+import { USES, rulesLine, useLabel, siteLimits, emptyNote, loadingNote, errorNote } from './format.js';
 import { field } from './forms.js';
 import { hoursText } from './hours.js';
 import { weekGrid } from './week.js';
@@ -64,6 +64,7 @@ export async function render(root, ctx) {
       grid.reload();
     },
     capacity: () => grid.capacity(),
+    resourceName: (id) => resources.find((r) => r.id === id)?.name || '',
   });
 
   body.append(sitePart, resPart, grid.el, request.el);
@@ -76,6 +77,7 @@ export async function render(root, ctx) {
     siteInfo.replaceChildren(
       h('span', {}, `${t('site.opening')}: ${hoursText(site.opening_hours)}`), h('br'),
       h('span', {}, `${t('site.quiet')}: ${hoursText(site.quiet_hours, 'hours.noneQuiet')}`), h('br'),
+      ...(site.power_kw > 0 || site.loud_at_once > 0 ? [h('span', {}, t('site.limitsLine', siteLimits(site))), h('br')] : []),
       h('span', {}, t('book.timesIn', { tz: site.timezone })));
     resList.replaceChildren(loadingNote());
     try {

@@ -62,6 +62,17 @@ export function limitsParts(r) {
   return parts;
 }
 
+/** kwText writes a power in kW ("7,5 kW"). */
+export const kwText = (n) => t('unit.kw', { n: formatNumber(Number(n) || 0, 2) });
+
+/** siteLimits words a site's power budget and loud machines at once ('no limit' for 0). */
+export function siteLimits(site) {
+  return {
+    power: site.power_kw > 0 ? kwText(site.power_kw) : t('site.noLimit'),
+    loud: site.loud_at_once > 0 ? t('site.atMost', { n: formatNumber(site.loud_at_once) }) : t('site.noLimit'),
+  };
+}
+
 /** emptyNote is the calm line shown for an empty list. */
 export function emptyNote(text) {
   return h('p', { class: 'empty' }, text);

@@ -5,7 +5,7 @@
 
 import { h, busy } from './dom.js';
 import { post } from './api.js';
-import { t, formatNumber, errorText } from './i18n.js';
+import { t, tn, formatNumber, errorText, locale } from './i18n.js';
 import * as time from './time.js';
 import { rulesLine, limitsParts, durationRule, quantityText, statusBadge } from './format.js';
 import { field, errorBox, showErrors, clearErrors } from './forms.js';
@@ -17,11 +17,12 @@ import { waitlistOffer } from './waitlist.js';
  * onRange(range) hears every change of the range in the form ({startMs, endMs},
  * or null while it is incomplete or wrong); onTyped(name, value) a date or a
  * start typed by hand; onBooked() a request the API accepted; capacity()
- * answers the capacity to quote in a refusal.
+ * answers the capacity to quote in a refusal; resourceName(id) the name of a
+ * resource of the site, to say which machines hold the power or the noise.
  * It answers the section (el), fill({date, start, end}) for a range picked in
  * the grid and focus() for the link that skips the grid.
  */
-export function requestForm({ onRange, onTyped, onBooked, capacity }) {
+export function requestForm({ onRange, onTyped, onBooked, capacity, resourceName = () => '' }) {
   let site = null;
   let resource = null;
 
@@ -148,12 +149,36 @@ export function requestForm({ onRange, onTyped, onBooked, capacity }) {
     };
   }
 
+  /** limitLines explains power_exceeded and noise_limit by the machines that run then. */
+  function limitLines(err) {
+    const d = err.details || {};
+    const z = site.timezone;
+    const conflicts = Array.isArray(d.conflicts) ? d.conflicts : [];
+    const nameOf = (id) => resourceName(id) || t('refusal.otherMachine');
+    const others = [...new Set(conflicts.filter((c) => c.resource_id !== resource.id).map((c) => nameOf(c.resource_id)))];
+    const at = d.at ? time.fmtDateTime(Date.parse(d.at), z) : '';
+    const list = (names) => new Intl.ListFormat(locale(), { type: 'conjunction' }).format(names);
+    const lines = [];
+    if (err.code === 'power_exceeded' && d.power_kw) {
+      const kw = (n) => formatNumber(Number(n) || 0, 2);
+      lines.push(others.length
+        ? t('refusal.power', { at, names: list([resource.name, ...others]), peak: kw(d.peak_kw), limit: kw(d.power_kw) })
+        : t('refusal.powerAlone', { name: resource.name, peak: kw(d.peak_kw), limit: kw(d.power_kw) }));
+    } else if (err.code === 'noise_limit' && d.loud_at_once) {
+      const busyLine = others.length ? ` ${tn('refusal.noiseBusy', others.length, { at, names: list(others) })}` : '';
+      lines.push(tn('refusal.noiseLimit', d.loud_at_once) + busyLine);
+    }
+    for (const c of conflicts) lines.push(t('refusal.booked', { name: nameOf(c.resource_id), range: time.fmtRange(c.start, c.end, z) }));
+    return lines;
+  }
+
   function showRefusal(err) {
     const extra = [];
     const conflicts = err.details && err.details.conflicts;
     if (err.code === 'conflict' && Array.isArray(conflicts)) {
       for (const c of conflicts) extra.push(t('book.conflictWith', { range: time.fmtRange(c.start, c.end, site.timezone) }));
     }
+    if (err.code === 'power_exceeded' || err.code === 'noise_limit') extra.push(...limitLines(err));
     const next = err.details && err.details.next_start;
     if (next) extra.push(t('book.nextStart', { when: time.fmtDateTime(Date.parse(next), site.timezone) }));
     const occurrences = err.details && err.details.occurrences;

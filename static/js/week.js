@@ -8,9 +8,16 @@ import * as time from './time.js';
 import { quantityText, loadingNote, errorNote } from './format.js';
 import { hourRange } from './hours.js';
 
-const STATE_ICON = { free: '✓', partly: '◐', taken: '✕', closed: '⊘', outside: '–', quiet: '☾', past: '·', unavailable: '✕' };
-const LEGEND = ['free', 'partly', 'taken', 'closed', 'outside', 'quiet', 'past'];
-const API_STATE = { outside_opening_hours: 'outside', quiet_hours: 'quiet', closed: 'closed' };
+// ⚡ and ♪ with U+FE0E: drawn as text, in the cell's colour, not as emoji.
+const STATE_ICON = { free: '✓', partly: '◐', taken: '✕', closed: '⊘', outside: '–', quiet: '☾', power: '⚡\uFE0E', noise: '♪\uFE0E', past: '·', unavailable: '✕' };
+const LEGEND = ['free', 'partly', 'taken', 'closed', 'outside', 'quiet', 'power', 'noise', 'past'];
+const API_STATE = { outside_opening_hours: 'outside', quiet_hours: 'quiet', closed: 'closed', power: 'power', noise: 'noise' };
+
+/** limitedBy tells which of the site's limits can block the resource: {power, noise}. */
+function limitedBy(site, r) {
+  const machine = r.kind === 'machine';
+  return { power: machine && site.power_kw > 0 && r.power_kw > 0, noise: machine && site.loud_at_once > 0 && r.nuisance === 'loud' };
+}
 
 /** defaultMinutes is the length proposed when a start is picked. */
 function defaultMinutes(r) {
@@ -76,7 +83,7 @@ export function weekGrid({ onPick, onWeek, onSkip }) {
   const skip = h('a', { href: '#book-form', class: 'skip-grid', text: t('book.skipGrid') });
   const gridWrap = h('div', { class: 'grid-wrap', id: 'week-grid', tabindex: '0', role: 'region', 'aria-labelledby': 'book-week-h' });
   const pickNote = h('p', { class: 'pick-note', id: 'book-pick', 'aria-live': 'polite' });
-  const legend = h('ul', { class: 'legend', 'aria-label': t('book.legend') }, LEGEND.map((s) => h('li', {},
+  const legend = h('ul', { class: 'legend', 'aria-label': t('book.legend') }, LEGEND.map((s) => h('li', { 'data-legend': s },
     h('span', { class: ['swatch', `slot-${s}`], 'aria-hidden': 'true', text: STATE_ICON[s] }), t(`grid.long.${s}`))));
   const el = h('section', { class: 'card', 'aria-labelledby': 'book-week-h', hidden: true },
     title,
@@ -92,6 +99,9 @@ export function weekGrid({ onPick, onWeek, onSkip }) {
     pick = null;
     el.hidden = false;
     title.textContent = t('book.weekOf', { name: r.name });
+    // The site's limits are in the legend only where they can block this resource.
+    const limits = limitedBy(s, r);
+    for (const li of legend.querySelectorAll('li[data-legend="power"], li[data-legend="noise"]')) li.hidden = !limits[li.dataset.legend];
     setWeek(week);
   }
 
