@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -43,8 +44,10 @@ type Config struct {
 	Demo          bool
 	PublicURL     string
 	Secret        string
-	TrustProxy    bool
-	LogLevel      slog.Level
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (ATELIER_TRUSTED_PROXIES; ATELIER_TRUST_PROXY=1: loopback).
+	TrustedProxies []netip.Prefix
+	LogLevel       slog.Level
 	// SMTPURL, when set, sends notifications by email too, from MailFrom.
 	SMTPURL  string
 	MailFrom string
@@ -63,6 +66,7 @@ func loadConfig(args []string, backup bool, getenv func(string) string, stdout i
 		return def
 	}
 	cfg := Config{}
+	var err error
 	fs := flag.NewFlagSet("atelier", flag.ContinueOnError)
 	// A wrong flag is returned, and main writes it to stderr: the flag
 	// package's own message would land in the JSON log stream on stdout.
@@ -73,7 +77,7 @@ func loadConfig(args []string, backup bool, getenv func(string) string, stdout i
 	fs.BoolVar(&cfg.Demo, "demo", env("ATELIER_DEMO", "") == "1", "fill an empty database with a demo workshop (ATELIER_DEMO=1)")
 	fs.StringVar(&cfg.PublicURL, "public-url", env("ATELIER_PUBLIC_URL", ""), "address people reach Atelier at (ATELIER_PUBLIC_URL)")
 	level := fs.String("log-level", env("ATELIER_LOG_LEVEL", "info"), "debug, info, warn or error (ATELIER_LOG_LEVEL)")
-	if err := fs.Parse(args); err != nil {
+	if err = fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
 			fs.PrintDefaults()
@@ -86,7 +90,9 @@ func loadConfig(args []string, backup bool, getenv func(string) string, stdout i
 	}
 	cfg.AdminEmail, cfg.AdminPassword = getenv("ATELIER_ADMIN_EMAIL"), getenv("ATELIER_ADMIN_PASSWORD")
 	cfg.Secret = getenv("ATELIER_SECRET")
-	cfg.TrustProxy = getenv("ATELIER_TRUST_PROXY") == "1"
+	if cfg.TrustedProxies, err = trustedProxies(getenv("ATELIER_TRUSTED_PROXIES"), getenv("ATELIER_TRUST_PROXY")); err != nil {
+		return cfg, err
+	}
 	if cfg.PublicURL == "" {
 		host, port, err := net.SplitHostPort(cfg.Addr)
 		if err != nil {
@@ -118,6 +124,33 @@ func loadConfig(args []string, backup bool, getenv func(string) string, stdout i
 		return cfg, errors.New("set both ATELIER_ADMIN_EMAIL and ATELIER_ADMIN_PASSWORD, or neither")
 	}
 	return cfg, nil
+}
+
+// trustedProxies reads the proxies whose X-Forwarded-For is believed: the
+// addresses or CIDRs listed (comma or space separated), and no others; or,
+// with only ATELIER_TRUST_PROXY=1, a proxy on the same machine (loopback).
+// A private range is never implied: anyone on the LAN could then claim any
+// address and escape the per-address sign-in limits.
+func trustedProxies(list, trustProxy string) ([]netip.Prefix, error) {
+	if trustProxy != "" && trustProxy != "0" && trustProxy != "1" {
+		return nil, fmt.Errorf("ATELIER_TRUST_PROXY must be 1 or 0, not %q", trustProxy)
+	}
+	var out []netip.Prefix
+	for _, f := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' }) {
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("ATELIER_TRUSTED_PROXIES: %q is neither an address nor a CIDR", f)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	if len(out) == 0 && trustProxy == "1" {
+		out = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	}
+	return out, nil
 }
 
 // run starts Atelier and serves until ctx ends, then stops gracefully:
@@ -190,7 +223,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	h := handlers.New(db, handlers.Config{
 		PublicURL: cfg.PublicURL, SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
-		Static: static.Files, Logger: log, TrustProxy: cfg.TrustProxy,
+		Static: static.Files, Logger: log, TrustedProxies: cfg.TrustedProxies,
 	})
 	srv := &http.Server{
 		Handler:           h,

@@ -3,6 +3,7 @@ package feeds
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"atelier/icalendar"
 	"atelier/models"
@@ -46,6 +47,8 @@ func (f *Feeds) event(b *models.Booking, w words, private bool) icalendar.Event 
 		ev.Status, prefix = icalendar.StatusCancelled, "["+w.cancelled+"] "
 	}
 	if private {
+		// Busy time only: when someone booked tells others nothing they need.
+		ev.Created = time.Time{}
 		ev.Summary = prefix + b.ResourceName + ": " + w.busy
 		return ev
 	}

@@ -8,6 +8,7 @@ package feeds
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -51,13 +52,13 @@ func New(db *models.DB, publicURL string, cacheSize int) *Feeds {
 // Member returns the feed of u's bookings, in u's language. Its errors are
 // the database's.
 func (f *Feeds) Member(ctx context.Context, u *models.User) (*Calendar, error) {
-	version, named, err := f.db.FeedVersion(ctx, u.ID, 0)
+	version, named, err := f.db.FeedVersion(ctx, u.ID, 0, false)
 	if err != nil {
 		return nil, err
 	}
 	version += fmt.Sprintf("|%s|%d", u.Language, u.UpdatedAt.UnixNano())
 	return f.cached(fmt.Sprintf("member:%d", u.ID), version, func() (*Calendar, error) {
-		list, err := f.db.FeedBookings(ctx, u.ID, 0)
+		list, err := f.db.FeedBookings(ctx, u.ID, 0, false)
 		if err != nil {
 			return nil, err
 		}
@@ -71,23 +72,34 @@ func (f *Feeds) Member(ctx context.Context, u *models.User) (*Calendar, error) {
 	})
 }
 
-// Resource returns r's bookings as busy time (cancelled ones as
-// CANCELLED, so that subscribed clients drop them), without names or notes
-// when private. reader is who reads it, for the language; nil is the
-// public feed, in English. Its errors are the database's.
+// Resource returns r's bookings. For hosts (private false) every booking,
+// cancelled ones as CANCELLED so that subscribed clients drop them, with
+// who booked. The private view, for members and the public feed, is busy
+// time only: pending and approved bookings, without names, notes, creation
+// times or booking ids (UIDs are opaque), and its version, Last-Modified
+// and DTSTAMP come from the bookings and the workshop (and the reader's own
+// account, for the language), never from another member's account. reader
+// is who reads it, for the language; nil is the public feed, in English.
+// Its errors are the database's.
 func (f *Feeds) Resource(ctx context.Context, r *models.Resource, private bool, reader *models.User) (*Calendar, error) {
 	lang, langChanged := "en", time.Time{}
 	if reader != nil {
 		lang, langChanged = reader.Language, reader.UpdatedAt
 	}
-	version, named, err := f.db.FeedVersion(ctx, 0, r.ID)
+	version, named, err := f.db.FeedVersion(ctx, 0, r.ID, private)
 	if err != nil {
 		return nil, err
+	}
+	var busyKey []byte
+	if private {
+		if busyKey, err = f.db.BusyKey(ctx); err != nil {
+			return nil, err
+		}
 	}
 	version += fmt.Sprintf("|%d|%d", r.UpdatedAt.UnixNano(), langChanged.UnixNano())
 	key := fmt.Sprintf("resource:%d:%t:%s", r.ID, private, lang)
 	return f.cached(key, version, func() (*Calendar, error) {
-		list, err := f.db.FeedBookings(ctx, 0, r.ID)
+		list, err := f.db.FeedBookings(ctx, 0, r.ID, private)
 		if err != nil {
 			return nil, err
 		}
@@ -95,6 +107,9 @@ func (f *Feeds) Resource(ctx context.Context, r *models.Resource, private bool, 
 		events := make([]icalendar.Event, 0, len(list))
 		for i := range list {
 			ev := f.event(&list[i], w, private)
+			if private {
+				ev.UID = busyUID(busyKey, list[i].ID, f.host)
+			}
 			if !private {
 				ev.Summary += " (" + list[i].MemberName + ")"
 			}
@@ -156,4 +171,13 @@ func render(name string, events []icalendar.Event, changed ...time.Time) (*Calen
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	return &Calendar{Body: buf.Bytes(), ETag: `"` + hex.EncodeToString(sum[:16]) + `"`, LastModified: stamp}, nil
+}
+
+// busyUID is the UID of a booking in a busy view: derived from its id with
+// key, so that it stays the same for the booking's whole life but tells
+// nothing of the id.
+func busyUID(key []byte, id int64, host string) string {
+	m := hmac.New(sha256.New, key)
+	fmt.Fprintf(m, "%d", id)
+	return "busy-" + hex.EncodeToString(m.Sum(nil)[:16]) + "@" + host
 }

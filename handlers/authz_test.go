@@ -447,7 +447,10 @@ func authzMatrix() []authzRoute {
 				}
 			}},
 		{name: "PATCH /api/v1/me", want: allowSignedIn(wantOK), body: fixedBody(map[string]any{"language": "en"})},
-		{name: "PATCH /api/v1/me role and active are not the caller's to set", want: allowSignedIn(wantOK),
+		// Unknown fields of PATCH /me: 422 validation since the contract
+		// refuses them (they were ignored with 200 before).
+		{name: "PATCH /api/v1/me role and active are not the caller's to set",
+			want: allowSignedIn(authzWant{http.StatusUnprocessableEntity, "validation"}),
 			body: fixedBody(map[string]any{"role": "admin", "active": false}),
 			check: func(t *testing.T, w *authzWorld, f authzFixture, a authzActor, r *apitest.Response) {
 				if a == actAnon {
@@ -663,6 +666,8 @@ func authzMatrix() []authzRoute {
 		{name: "POST /api/v1/me/notifications/read", want: allowSignedIn(wantNoContent)},
 		{name: "POST /api/v1/me/notifications/:id/read", path: "/api/v1/me/notifications/{notice}/read", setup: freshNotice,
 			want: wantByActor{wantUnauthorized, wantNoContent, wantNotFound, wantNotFound, wantNotFound}},
+		{name: "GET /api/v1/reports/usage", path: "/api/v1/reports/usage?site_id={site}&from=2027-01-04T00:00:00Z&to=2027-01-11T00:00:00Z",
+			want: allowHosts(wantOK)},
 	}
 }
 

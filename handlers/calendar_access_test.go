@@ -83,13 +83,14 @@ func TestCalendarFeedRotation(t *testing.T) {
 	if again := feedPath(t, env, "GET", res, w.Admin.Token); again != pub {
 		t.Fatalf("the public feed URL changed without a rotation: %s then %s", pub, again)
 	}
-	get(t, env, pub, "").event(t, uid)
+	// Busy views have opaque UIDs: the event is found by its time.
+	get(t, env, pub, "").startingAt(t, b.Start)
 	pub2 := feedPath(t, env, "POST", res+"/rotate", w.Manager.Token)
 	if pub2 == pub {
 		t.Fatal("rotation kept the public feed URL")
 	}
 	dead(pub)
-	get(t, env, pub2, "").event(t, uid)
+	get(t, env, pub2, "").startingAt(t, b.Start)
 	// Rotating the resource's feed leaves the member's alone, and back.
 	get(t, env, third, "").event(t, uid)
 	if r := env.Do("GET", fmt.Sprintf("/api/v1/resources/%d/feed", 999999), w.Manager.Token, nil); r.Code != 404 {
@@ -99,7 +100,7 @@ func TestCalendarFeedRotation(t *testing.T) {
 	// A deactivated member's feed dies with the account.
 	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/members/%d", m.ID), w.Admin.Token, map[string]any{"active": false})
 	dead(third)
-	get(t, env, pub2, "").event(t, uid)
+	get(t, env, pub2, "").startingAt(t, b.Start)
 }
 
 // TestCalendarFeedIsolation: one member's feed and .ics never show
@@ -217,20 +218,24 @@ func TestCalendarResourceViews(t *testing.T) {
 		"member alice": get(t, env, path, alice.Token),
 		"public feed":  get(t, env, feedPath(t, env, "GET", fmt.Sprintf("/api/v1/resources/%d/feed", w.Machine), w.Manager.Token), ""),
 	}
+	// Busy time only (issue 16): the cancelled booking is not in these
+	// views (it was CANCELLED before), and the UIDs are opaque, so events
+	// are found by their times.
 	for view, f := range views {
-		if len(f.events) != len(bs) {
-			t.Fatalf("%s: %d events, want %d\n%s", view, len(f.events), len(bs), f.raw)
+		if len(f.events) != len(bs)-1 {
+			t.Fatalf("%s: %d events, want %d\n%s", view, len(f.events), len(bs)-1, f.raw)
 		}
-		for i, b := range bs {
-			checkTimes(t, f, f.event(t, uids[i]), b.Start, b.End)
+		for i, b := range bs[:2] {
+			ev := f.startingAt(t, b.Start)
+			checkTimes(t, f, ev, b.Start, b.End)
+			if propText(t, ev.Component, ical.PropUID) == uids[i] {
+				t.Fatalf("%s: the busy view shows the booking's own UID %s", view, uids[i])
+			}
 		}
 		for _, leak := range private {
 			if bytes.Contains(f.raw, []byte(leak)) {
 				t.Fatalf("%s leaks %q:\n%s", view, leak, f.raw)
 			}
-		}
-		if st := status(t, f.event(t, uids[2])); st != ical.EventCancelled {
-			t.Fatalf("%s: the cancelled booking is %q", view, st)
 		}
 	}
 

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"atelier/internal/apitest"
 	"atelier/models"
@@ -96,6 +98,17 @@ var fuzzBookingSeeds = []string{
 	`{"name": "x\u0000y", "floor_area_m2": 1}`, `{"name": "` + strings.Repeat("ж", 201) + `", "floor_area_m2": 1}`,
 	`{"name": "1 OR 1=1; SELECT * FROM users", "floor_area_m2": 1, "timezone": "Europe/Brussels'; --"}`,
 	"{\"note\": \"\xff\xfe invalid UTF-8\"}",
+	// Text that hides what it holds, unknown fields, repeated days (issue 16).
+	`{"resource_id": %[1]d, "start": "2027-01-05T17:00:00+01:00", "end": "2027-01-05T18:00:00+01:00", "note": "\u202egnp.exe"}`,
+	`{"resource_id": %[1]d, "start": "2027-01-05T17:00:00+01:00", "end": "2027-01-05T18:00:00+01:00", "note": "\u200b\u200d"}`,
+	`{"resource_id": %[1]d, "start": "2027-01-05T17:00:00+01:00", "end": "2027-01-05T18:00:00+01:00", "note": "two\nlines\u0007"}`,
+	`{"resource_id": %[2]d, "start": "2027-01-05T17:00:00+01:00", "end": "2027-01-05T18:00:00+01:00", "quantitiy": 2}`,
+	`{"resource_id": %[2]d, "start": "2027-01-05T17:00:00+01:00", "end": "2027-01-05T18:00:00+01:00", "Quantity": 2, "NOTE": "x"}`,
+	`{"resource_id": %[2]d, "start": "2027-01-05T17:00:00+01:00", "end": "2027-01-05T18:00:00+01:00", "extra": {"deep": [1, {"x": null}]}}`,
+	`{"name": "\u202eevil", "floor_area_m2": 1}`, `{"name": "\u3164", "floor_area_m2": 1}`, `{"name": "bell\u0007", "floor_area_m2": 1}`,
+	`{"name": "x", "floor_area_m2": 1, "opening_hours": [{"days": [1, 1], "from": "08:00", "to": "09:00"}]}`,
+	`{"name": "x", "floor_area_m2": 1, "opening_hours": [{"days": [1], "from": "08:00", "to": "09:00", "dayz": [2]}]}`,
+	`{"name": "x", "floor_area_m2": 1, "quiet_hours": [{"days": [7, 6, 5, 4, 3, 2, 1], "from": "22:00", "to": "07:00"}], "force": true}`,
 }
 
 // FuzzCreateBooking sends any body to POST /api/v1/bookings (as a member,
@@ -119,9 +132,12 @@ func FuzzCreateBooking(f *testing.F) {
 		if asHost {
 			token = w.Manager.Token
 		}
-		for _, target := range []struct{ path, token, table string }{
-			{"/api/v1/bookings", token, "bookings"},
-			{"/api/v1/sites", w.Admin.Token, "sites"},
+		for _, target := range []struct {
+			path, token, table string
+			known              []string
+		}{
+			{"/api/v1/bookings", token, "bookings", []string{"resource_id", "member_id", "start", "end", "quantity", "note"}},
+			{"/api/v1/sites", w.Admin.Token, "sites", []string{"name", "timezone", "floor_area_m2", "opening_hours", "quiet_hours", "power_kw", "loud_at_once"}},
 		} {
 			before := rows.count(t, target.table)
 			r := env.Do("POST", target.path, target.token, body)
@@ -133,9 +149,18 @@ func FuzzCreateBooking(f *testing.F) {
 				if after != before+1 {
 					t.Fatalf("POST %s answered 201 but stored %d rows", target.path, after-before)
 				}
-				var created struct{ ID int64 }
+				var created struct {
+					ID         int64
+					Name, Note string
+				}
 				if err := json.Unmarshal(r.Body, &created); err != nil || created.ID <= 0 {
 					t.Fatalf("POST %s answered 201 without an id: %s", target.path, r)
+				}
+				if why := hiddenText(created.Name+created.Note, created.Note != ""); why != "" {
+					t.Fatalf("POST %s %q stored text with %s: %s", target.path, body, why, r)
+				}
+				if k := unknownKey(body, target.known); k != "" {
+					t.Fatalf("POST %s %q stored a body with the unknown field %q", target.path, body, k)
 				}
 				continue
 			}
@@ -156,4 +181,42 @@ func FuzzCreateBooking(f *testing.F) {
 			}
 		}
 	})
+}
+
+// hiddenText returns what in s should have been refused ("" for nothing):
+// a control character (but line breaks in a note), a direction override,
+// or nothing visible.
+func hiddenText(s string, note bool) string {
+	visible := false
+	for _, r := range s {
+		switch {
+		case note && (r == '\n' || r == '\r' || r == '\t'):
+		case unicode.IsControl(r):
+			return fmt.Sprintf("the control character %U", r)
+		case r == '\u061c' || r == '\u200e' || r == '\u200f' || r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069':
+			return fmt.Sprintf("the direction override %U", r)
+		}
+		if unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S) && r != '\u3164' && r != '\u115f' && r != '\u1160' && r != '\uffa0' && r != '\u2800' {
+			visible = true
+		}
+	}
+	if s != "" && !visible {
+		return "nothing visible"
+	}
+	return ""
+}
+
+// unknownKey returns a top-level key of the JSON object body that is none
+// of known (compared as encoding/json does, ignoring case), or "".
+func unknownKey(body string, known []string) string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal([]byte(body), &obj) != nil {
+		return ""
+	}
+	for k := range obj {
+		if !slices.ContainsFunc(known, func(n string) bool { return strings.EqualFold(n, k) }) {
+			return k
+		}
+	}
+	return ""
 }

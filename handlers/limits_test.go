@@ -295,3 +295,28 @@ func TestSeriesAndWaitlistApplySiteLimits(t *testing.T) {
 		t.Fatalf("waiting for a slot the power refuses: %s", r)
 	}
 }
+
+// TestReportShowsPowerPeaks: the usage report gives the site's peak draw
+// per day, of approved bookings only, and how long no other machine could
+// have started.
+func TestReportShowsPowerPeaks(t *testing.T) {
+	env := apitest.New(t)
+	w := newLimitWorkshop(t, env)
+	a := env.NewUser(t, models.RoleMember, "A")
+	env.Must(t, 201, "POST", "/api/v1/bookings", a.Token, apitest.Slot(w.kiln, apitest.At(2027, 1, 6, 9, 0), apitest.At(2027, 1, 6, 12, 0)))
+	env.Must(t, 201, "POST", "/api/v1/bookings", w.Manager.Token, apitest.Slot(w.compressor, apitest.At(2027, 1, 6, 10, 0), apitest.At(2027, 1, 6, 11, 0)))
+	env.Must(t, 201, "POST", "/api/v1/bookings", a.Token, apitest.Slot(w.compressor, apitest.At(2027, 1, 7, 10, 0), apitest.At(2027, 1, 7, 11, 0))) // pending
+	var rep struct {
+		PeakKWDays []struct {
+			Date         string  `json:"date"`
+			PeakKW       float64 `json:"peak_kw"`
+			HoursAtLimit float64 `json:"hours_at_limit"`
+		} `json:"peak_kw_days"`
+	}
+	env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/reports/usage?site_id=%d&from=%s&to=%s", w.SiteID,
+		urlq(apitest.At(2027, 1, 6, 0, 0)), urlq(apitest.At(2027, 1, 8, 0, 0))), w.Manager.Token, nil).Decode(t, &rep)
+	got := fmt.Sprint(rep.PeakKWDays)
+	if got != "[{2027-01-06 9 1} {2027-01-07 0 0}]" {
+		t.Fatalf("peaks per day: %s", got)
+	}
+}

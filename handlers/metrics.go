@@ -3,6 +3,7 @@ package handlers
 import (
 	"atelier/models"
 	"context"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -110,11 +111,23 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		method := c.Request().Method
+		method := methodLabel(c.Request().Method)
 		m.requests.WithLabelValues(method, route, strconv.Itoa(c.Response().Status)).Inc()
 		m.latency.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 		return nil
 	}
+}
+
+// methodLabel returns the request's method when it is one HTTP defines, and
+// "OTHER" otherwise: a label value a client can choose would create a new
+// series, kept for good, for every made-up method.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "OTHER"
 }
 
 func (m *metrics) handler() echo.HandlerFunc {

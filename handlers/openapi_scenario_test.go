@@ -536,7 +536,21 @@ func TestOpenAPIScenario(t *testing.T) {
 		c.ok(t, anon, "GET", "/metrics", nil, 200)
 	})
 
+	step("usage report", func(t *testing.T) {
+		report := "/api/v1/reports/usage" + q("site_id", fmt.Sprint(forest), "from", at(2027, 1, 4, 0, 0), "to", at(2027, 2, 15, 0, 0))
+		c.ok(t, manager, "GET", report, nil, 200)
+		c.ok(t, admin, "GET", report+"&format=csv", nil, 200)
+		c.fail(t, mia, "GET", report, nil, 403, "forbidden")
+		c.fail(t, manager, "GET", "/api/v1/reports/usage"+q("site_id", fmt.Sprint(forest), "from", at(2027, 1, 4, 0, 0),
+			"to", at(2028, 1, 6, 0, 0)), nil, 422, "validation")
+		c.bad(t, manager, "GET", "/api/v1/reports/usage"+q("site_id", fmt.Sprint(forest)), nil, 422, "validation")
+	})
+
 	step("password change", func(t *testing.T) {
+		// The current password is checked like a sign-in (the contract's
+		// Auth): Victor's address is still locked out for his account.
+		c.fail(t, bearer(victor), "PATCH", "/api/v1/me", map[string]any{"password": "another long passphrase", "current_password": pw}, 429, "rate_limited")
+		env.Clock.Set(env.Clock.Now().Add(models.DefaultLoginLimits().Window + time.Minute))
 		c.ok(t, bearer(victor), "PATCH", "/api/v1/me", map[string]any{"password": "another long passphrase", "current_password": pw}, 200)
 		c.fail(t, bearer(victor), "GET", "/api/v1/me", nil, 401, "unauthorized")
 	})

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -16,8 +18,9 @@ import (
 )
 
 // decode reads a JSON body into v (a request type, never a model).
-// Malformed JSON and wrong types are bad_request; a body over the limit is
-// payload_too_large.
+// Malformed JSON and wrong types are bad_request; a field v does not have
+// is validation naming it (a typo must not silently leave the default); a
+// body over the limit is payload_too_large.
 func decode(c echo.Context, v any) error {
 	dec := json.NewDecoder(c.Request().Body)
 	var raw json.RawMessage
@@ -36,7 +39,9 @@ func decode(c echo.Context, v any) error {
 			return models.Errorf(models.CodeBadRequest, "The body must be a JSON object.")
 		}
 		if err = json.Unmarshal(raw, v); err == nil {
-			return nil
+			fe := models.FieldErrors{}
+			unknownFields(fe, raw, reflect.TypeOf(v), "")
+			return fe.Err()
 		}
 	}
 	var (
@@ -59,6 +64,103 @@ func decode(c echo.Context, v any) error {
 			With("field", field)
 	}
 	return models.Errorf(models.CodeBadRequest, "The body could not be read as JSON.")
+}
+
+// maxUnknownFields is how many unknown fields one answer names: enough to
+// fix a typo, few enough that a hostile body cannot make a huge answer.
+const maxUnknownFields = 20
+
+// unknownFields records on fe every key of the JSON raw that a value of
+// type t would not read, by its path ("opening_hours[0].dayz"). It follows
+// what encoding/json does: field names match case-insensitively, embedded
+// structs lend their fields, maps and interfaces take any key, and a type
+// that decodes itself is trusted.
+func unknownFields(fe models.FieldErrors, raw json.RawMessage, t reflect.Type, path string) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if len(fe) >= maxUnknownFields || reflect.PointerTo(t).Implements(reflect.TypeFor[json.Unmarshaler]()) {
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return // null, or not an object: the decoding judged it already
+		}
+		fields := jsonFields(t)
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // the same answer every time
+		for _, k := range keys {
+			ft, ok := fields[k]
+			if !ok {
+				for name, typ := range fields {
+					if strings.EqualFold(name, k) {
+						ft, ok = typ, true
+						break
+					}
+				}
+			}
+			name := k
+			if path != "" {
+				name = path + "." + k
+			}
+			if !ok {
+				if len(fe) < maxUnknownFields {
+					fe.Add(name, "Unknown field: check its name (nothing here reads it).")
+				}
+				continue
+			}
+			unknownFields(fe, obj[k], ft, name)
+		}
+	case reflect.Slice, reflect.Array:
+		var list []json.RawMessage
+		if json.Unmarshal(raw, &list) != nil {
+			return
+		}
+		for i, item := range list {
+			unknownFields(fe, item, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+		}
+	}
+}
+
+// jsonFields returns the JSON names a struct type reads, with their types,
+// including those of the structs it embeds.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		if f.Anonymous && name == "" {
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				for k, v := range jsonFields(ft) {
+					if _, shadowed := out[k]; !shadowed {
+						out[k] = v
+					}
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = ft
+	}
+	return out
 }
 
 // decodeOptional reads an optional JSON body into v: no body at all, of a

@@ -79,6 +79,7 @@ func (s *server) routes(e *echo.Echo) {
 	a.GET("/me/notifications", s.handleNotifications)
 	a.POST("/me/notifications/read", s.handleReadAllNotifications)
 	a.POST("/me/notifications/:id/read", s.handleReadNotification)
+	a.GET("/reports/usage", s.handleUsageReport, hostsOnly)
 
 	e.GET("/calendar/:token", s.handleFeed, feedLimiter())
 

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -26,9 +28,10 @@ type Config struct {
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
 	LoginLimits   models.LoginLimits
-	// TrustProxy takes the client address from X-Forwarded-For when the
-	// request comes from a loopback or private address (a reverse proxy).
-	TrustProxy bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed: the client address is the nearest hop not among them. None:
+	// the address is the connection's, whatever the headers say.
+	TrustedProxies []netip.Prefix
 	// FeedCacheSize is how many rendered feeds a server keeps (default 64;
 	// -1 renders every request, as the benchmarks compare).
 	FeedCacheSize int
@@ -60,10 +63,17 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = echo.ExtractIPDirect()
-	if cfg.TrustProxy {
-		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	if len(cfg.TrustedProxies) > 0 {
+		// echo trusts loopback, link-local and private addresses unless told
+		// otherwise: anyone on the LAN could then choose their own address.
+		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, p := range cfg.TrustedProxies {
+			trust = append(trust, echo.TrustIPRange(&net.IPNet{IP: p.Addr().AsSlice(),
+				Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
 	}
-	e.Use(middleware.RequestID())
+	e.Use(requestID)
 	e.Use(s.metrics.middleware)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisablePrintStack: true,
@@ -79,9 +89,13 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 			if strings.HasPrefix(path, "/calendar/") {
 				path = "/calendar/(secret)" // a feed's address is its password
 			}
-			s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", slog.String("method", v.Method),
+			attrs := append(make([]slog.Attr, 0, 6), slog.String("method", methodLabel(v.Method)),
 				slog.String("path", path), slog.Int("status", v.Status), slog.Duration("latency", v.Latency),
 				slog.String("request_id", v.RequestID))
+			if id, ok := c.Get(clientRequestIDKey).(string); ok {
+				attrs = append(attrs, slog.String("client_request_id", id))
+			}
+			s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", attrs...)
 			return nil
 		},
 	}))
@@ -90,8 +104,15 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 		ReferrerPolicy:        "same-origin",
 		ContentSecurityPolicy: "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
 	}))
+	hsts := strings.HasPrefix(cfg.PublicURL, "https://")
 	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			if hsts {
+				// On every answer, whatever scheme a proxy reports: people
+				// reach Atelier over https, and a browser must never try
+				// plain http again (it ignores the header over http).
+				c.Response().Header().Set("Strict-Transport-Security", "max-age=31536000")
+			}
 			if strings.HasPrefix(c.Request().URL.Path, "/api/") {
 				// Personal data: no shared cache keeps it.
 				c.Response().Header().Set("Cache-Control", "no-store")
@@ -103,6 +124,28 @@ func New(db *models.DB, cfg Config) *echo.Echo {
 	e.Use(middleware.BodyLimit("1MiB"))
 	s.routes(e)
 	return e
+}
+
+const clientRequestIDKey = "client_request_id"
+
+// requestID gives every request an id of the server's own, in the
+// X-Request-Id header of the answer and in the logs: an id the client
+// chose could pose as another request's, or flood the logs. A client's own
+// id is kept beside it in the log (shortened), so a trace still joins up.
+func requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if got := req.Header.Get(echo.HeaderXRequestID); got != "" {
+			if len(got) > 64 {
+				got = got[:64]
+			}
+			c.Set(clientRequestIDKey, strings.ToValidUTF8(got, ""))
+		}
+		id := models.RandomSecret(12)
+		req.Header.Set(echo.HeaderXRequestID, id)
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		return next(c)
+	}
 }
 
 // handleError renders every error in the contract's shape. Domain errors

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"mime"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -90,7 +91,15 @@ type loginResponse struct {
 	User  userJSON `json:"user"`
 }
 
+// login signs in from a body that must be declared JSON, on both routes:
+// a form on another site can post a text/plain body that reads as JSON
+// and would sign the visitor in to the sender's account (a session), or
+// spend the visitor's address's sign-in attempts (a token); it cannot
+// declare JSON without a CORS preflight, which Atelier never grants.
 func (s *server) login(c echo.Context, kind string) (string, *models.Session, error) {
+	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil || mt != echo.MIMEApplicationJSON {
+		return "", nil, models.Errorf(models.CodeBadRequest, "Send the sign-in as application/json.")
+	}
 	var req loginRequest
 	if err := decode(c, &req); err != nil {
 		return "", nil, err
@@ -98,7 +107,22 @@ func (s *server) login(c echo.Context, kind string) (string, *models.Session, er
 	if req.Email == "" || req.Password == "" || len(req.Password) > 1024 {
 		return "", nil, models.Errorf(models.CodeUnauthorized, "The email or the password is wrong.")
 	}
-	return s.db.Login(c.Request().Context(), req.Email, req.Password, c.RealIP(), kind, s.cfg.LoginLimits)
+	return s.db.Login(c.Request().Context(), req.Email, req.Password, clientAddr(c), kind, s.cfg.LoginLimits)
+}
+
+// clientAddr is the client's address as the sign-in limits count it: an
+// IPv6 client is its /64, which one household or one server holds whole
+// and could otherwise walk through an address at a time.
+func clientAddr(c echo.Context) string {
+	a, err := netip.ParseAddr(c.RealIP())
+	if err != nil {
+		return c.RealIP()
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		return netip.PrefixFrom(a, 64).Masked().String()
+	}
+	return a.String()
 }
 
 // handleLogin opens a bearer token for scripts.
@@ -117,14 +141,8 @@ type sessionResponse struct {
 
 // handleSession opens a browser session: an HttpOnly, SameSite=Strict
 // cookie that scripts on the page cannot read, plus the CSRF token the
-// page sends back on every change. The body must be declared JSON: a form
-// on another site can post a text/plain body that reads as JSON and would
-// sign the visitor in to the sender's account, but it cannot declare JSON
-// without a CORS preflight, which Atelier never grants.
+// page sends back on every change.
 func (s *server) handleSession(c echo.Context) error {
-	if mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil || mt != echo.MIMEApplicationJSON {
-		return models.Errorf(models.CodeBadRequest, "Send the sign-in as application/json.")
-	}
 	secret, sess, err := s.login(c, models.TokenSession)
 	if err != nil {
 		return err

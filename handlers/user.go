@@ -34,8 +34,10 @@ func (s *server) handlePatchMe(c echo.Context) error {
 		return err
 	}
 	me := actor(c)
-	if req.Password != nil && !models.CheckPassword(me.PasswordHash, req.CurrentPassword) {
-		return models.Invalid("current_password", "The current password is wrong.")
+	if req.Password != nil {
+		if err := s.db.CheckCurrentPassword(c.Request().Context(), me, req.CurrentPassword, clientAddr(c), s.cfg.LoginLimits); err != nil {
+			return err
+		}
 	}
 	u, err := s.db.UpdateUser(c.Request().Context(), me, me.ID,
 		models.UserPatch{Name: req.Name, Language: req.Language, Password: req.Password,

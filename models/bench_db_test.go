@@ -397,7 +397,7 @@ func BenchmarkFeedQuery(b *testing.B) {
 	var list []models.Booking
 	b.ReportAllocs()
 	for b.Loop() {
-		if list, err = env.DB.FeedBookings(ctx, heavy, 0); err != nil {
+		if list, err = env.DB.FeedBookings(ctx, heavy, 0, false); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -42,17 +42,19 @@ type DB struct {
 	Now func() time.Time
 	// Mail is whether notifications also go out by email: set before
 	// serving when a mail server is configured.
-	Mail    bool
-	log     *slog.Logger
-	feedKey []byte
-	keyMu   sync.Mutex
+	Mail bool
+	log  *slog.Logger
+	// passwords bounds the argon2 computations running at once.
+	passwords *passwordPool
+	feedKey   []byte
+	keyMu     sync.Mutex
 }
 
 // Open connects to dsn (a file path for SQLite, a postgres:// URL for
 // PostgreSQL) and runs the migrations. It fails when the database cannot be
 // reached or migrated.
 func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
-	db := &DB{Now: time.Now, log: log}
+	db := &DB{Now: time.Now, log: log, passwords: newPasswordPool()}
 	cfg := func() *gorm.Config {
 		return &gorm.Config{
 			Logger:         logger.Discard,

@@ -155,21 +155,19 @@ func (db *DB) FeedBySecret(ctx context.Context, secret string) (*Feed, error) {
 }
 
 // FeedBookings returns the bookings of a member, or of a resource, that
-// end after now minus FeedWindow, in every status, by start, with the
-// fields a feed shows. Feeds are polled often and can be long, so the rows
-// are scanned by hand rather than through gorm's reflection.
-func (db *DB) FeedBookings(ctx context.Context, userID, resourceID int64) ([]Booking, error) {
+// end after now minus FeedWindow, by start, with the fields a feed shows:
+// in every status, or only those that hold their time (pending and
+// approved) when busyOnly, the view of a resource for members. Feeds are
+// polled often and can be long, so the rows are scanned by hand rather than
+// through gorm's reflection.
+func (db *DB) FeedBookings(ctx context.Context, userID, resourceID int64, busyOnly bool) ([]Booking, error) {
 	since := db.now().Add(-FeedWindow)
 	q := bookingRows(db.r(ctx)).
 		Select("bookings.id, bookings.resource_id, bookings.member_id, bookings.start_at, bookings.end_at, "+
 			"bookings.quantity, bookings.status, bookings.note, bookings.reason, bookings.sequence, "+
 			"bookings.created_at, bookings.updated_at, resources.name, users.name, zones.name, sites.name, sites.timezone").
 		Where("bookings.end_at > ? AND bookings.start_at >= ?", since, since.Add(-MaxBookingMinutes*time.Minute))
-	if userID != 0 {
-		q = q.Where("bookings.member_id = ?", userID)
-	} else {
-		q = q.Where("bookings.resource_id = ?", resourceID)
-	}
+	q = feedScope(q, userID, resourceID, busyOnly)
 	rows, err := q.Order("bookings.start_at, bookings.id").Rows()
 	if err != nil {
 		return nil, translate(err)
@@ -189,20 +187,23 @@ func (db *DB) FeedBookings(ctx context.Context, userID, resourceID int64) ([]Boo
 }
 
 // FeedVersion fingerprints everything a feed's text comes from: how many
-// bookings are in its window and when any of them, or the resources,
-// zones, sites and members they name, last changed. Two equal versions
-// render the same feed, so a server may keep the rendered text. It also
-// returns the latest of those changes, for Last-Modified.
-func (db *DB) FeedVersion(ctx context.Context, userID, resourceID int64) (string, time.Time, error) {
+// bookings are in its window (only pending and approved ones when
+// busyOnly, as FeedBookings) and when any of them, or the resources, zones
+// and sites they name, last changed, and for a feed that names members
+// (not busyOnly), the members. Two equal versions render the same feed, so
+// a server may keep the rendered text. It also returns the latest of those
+// changes, for Last-Modified: a busy view never moves with someone's
+// account.
+func (db *DB) FeedVersion(ctx context.Context, userID, resourceID int64, busyOnly bool) (string, time.Time, error) {
 	since := db.now().Add(-FeedWindow)
-	q := bookingRows(db.r(ctx)).
-		Select("COUNT(*), MAX(bookings.updated_at), MAX(resources.updated_at), MAX(zones.updated_at), MAX(sites.updated_at), MAX(users.updated_at)").
-		Where("bookings.end_at > ? AND bookings.start_at >= ?", since, since.Add(-MaxBookingMinutes*time.Minute))
-	if userID != 0 {
-		q = q.Where("bookings.member_id = ?", userID)
-	} else {
-		q = q.Where("bookings.resource_id = ?", resourceID)
+	members := "MAX(users.updated_at)"
+	if busyOnly {
+		members = "NULL"
 	}
+	q := bookingRows(db.r(ctx)).
+		Select("COUNT(*), MAX(bookings.updated_at), MAX(resources.updated_at), MAX(zones.updated_at), MAX(sites.updated_at), "+members).
+		Where("bookings.end_at > ? AND bookings.start_at >= ?", since, since.Add(-MaxBookingMinutes*time.Minute))
+	q = feedScope(q, userID, resourceID, busyOnly)
 	var (
 		n      int64
 		latest [5]sql.NullString
@@ -226,4 +227,31 @@ func (db *DB) FeedVersion(ctx context.Context, userID, resourceID int64) (string
 		}
 	}
 	return v, last, nil
+}
+
+// feedScope narrows q to a member's bookings or a resource's, and to the
+// ones holding their time when busyOnly.
+func feedScope(q *gorm.DB, userID, resourceID int64, busyOnly bool) *gorm.DB {
+	if userID != 0 {
+		q = q.Where("bookings.member_id = ?", userID)
+	} else {
+		q = q.Where("bookings.resource_id = ?", resourceID)
+	}
+	if busyOnly {
+		q = q.Where("bookings.status IN ?", []string{StatusPending, StatusApproved})
+	}
+	return q
+}
+
+// BusyKey returns the key that the busy views derive their event UIDs with
+// from booking ids: stable for a booking's life, and telling nothing of the
+// ids (how many bookings the workshop takes) to whoever reads them.
+func (db *DB) BusyKey(ctx context.Context) ([]byte, error) {
+	key, err := db.installationKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("atelier busy uid\x00"))
+	return m.Sum(nil), nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"math"
 	"time"
 
 	"gorm.io/gorm"
@@ -58,120 +59,291 @@ type Session struct {
 	CSRF    string
 }
 
-// LoginLimits bound failed logins per account and per client address.
+// LoginLimits bound failed password checks (sign-ins, and the current
+// password asked for a change of password) in a sliding window.
 type LoginLimits struct {
-	Window     time.Duration
+	Window time.Duration
+	// PerAccount is how many failures one account may have from one client
+	// address: a stranger's failures from elsewhere never lock the owner out.
 	PerAccount int
+	// PerAddress is how many failures one address may have, all accounts
+	// together.
 	PerAddress int
+	// AccountCeiling is how many failures one account may have from every
+	// address together (a distributed guess). Past it, an address that
+	// failed for the account already is refused, while one that never did
+	// still gets its check: the owner, from their usual address, gets in.
+	AccountCeiling int
 }
 
-// DefaultLoginLimits allow 5 failures per account and 30 per address in
-// 15 minutes.
+// DefaultLoginLimits allow, in 15 minutes, 5 failures per account from one
+// address, 30 per address and 100 per account from everywhere.
 func DefaultLoginLimits() LoginLimits {
-	return LoginLimits{Window: 15 * time.Minute, PerAccount: 5, PerAddress: 30}
+	return LoginLimits{Window: 15 * time.Minute, PerAccount: 5, PerAddress: 30, AccountCeiling: 100}
 }
 
 // Login checks email and password and opens a token of kind. Any wrong
 // pair is the same unauthorized *Error; repeated failures for one account
-// or one address are a rate_limited *Error with details.retry_after
-// (seconds). The counts live in the database so every server shares them.
+// from one address, or from one address in all, are a rate_limited *Error
+// with details.retry_after (seconds); a server too busy checking passwords
+// answers an unavailable *Error. The counts live in the database so every
+// server shares them.
 func (db *DB) Login(ctx context.Context, email, password, addr, kind string, lim LoginLimits) (string, *Session, error) {
 	email = normalizeEmail(email)
-	if len(email) > 254 || hasNUL(email) {
+	if len(email) > 254 || !visibleEmail(email) {
 		// No account has such an address, and PostgreSQL could neither
-		// look it up (NUL) nor keep it in a failure bucket (too long).
+		// look it up (NUL) nor keep it in a failure record (too long).
 		return "", nil, Errorf(CodeUnauthorized, "The email or the password is wrong.")
 	}
-	now := db.now()
-	buckets := []loginBucket{{"account:" + email, lim.PerAccount}, {"address:" + addr, lim.PerAddress}}
-	// A flood of refused attempts costs reads only.
-	if err := db.loginLimited(ctx, buckets, now, lim.Window, 0); err != nil {
-		return "", nil, err
-	}
-	// The attempt is recorded as a failure before its password is checked,
-	// and the buckets are counted once that record is committed: of
-	// guesses sent all at once, the last to count sees every other one, so
-	// no more than the limit get a password check. Counting first and
-	// recording after the check let a burst through whole. A success
-	// takes its record back.
-	claim := []loginFailure{{Bucket: buckets[0].key, At: now}, {Bucket: buckets[1].key, At: now}}
-	if err := db.tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Where("at < ?", now.Add(-24*time.Hour)).Delete(&loginFailure{}).Error; err != nil {
-			return err
+	var (
+		u      User
+		secret string
+		sess   *Session
+	)
+	err := db.passwordAttempt(ctx, email, addr, lim, func(ctx context.Context) (bool, error) {
+		err := db.r(ctx).Where("email = ?", email).First(&u).Error
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return false, translate(err)
 		}
-		return tx.Create(&claim).Error
-	}); err != nil {
-		return "", nil, translate(err)
-	}
-	claimIDs := []int64{claim[0].ID, claim[1].ID}
-	if err := db.loginLimited(ctx, buckets, now, lim.Window, 1); err != nil {
-		if rerr := db.tx(ctx, func(tx *gorm.DB) error { return tx.Delete(&loginFailure{}, claimIDs).Error }); rerr != nil {
-			return "", nil, translate(rerr)
+		found := err == nil
+		hash := u.PasswordHash
+		if !found {
+			hash = dummyHash()
 		}
-		return "", nil, err
-	}
-	var u User
-	err := db.r(ctx).Where("email = ?", email).First(&u).Error
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-		return "", nil, translate(err)
-	}
-	found := err == nil
-	hash := u.PasswordHash
-	if !found {
-		hash = dummyHash()
-	}
-	if !CheckPassword(hash, password) || !found || !u.Active {
-		return "", nil, Errorf(CodeUnauthorized, "The email or the password is wrong.")
-	}
-	secret := RandomSecret(32)
-	t := Token{UserID: u.ID, Hash: HashSecret(secret), Kind: kind, CreatedAt: now, ExpiresAt: now.Add(TokenLifetime)}
-	if kind == TokenSession {
-		t.CSRF = RandomSecret(24)
-	}
-	err = db.tx(ctx, func(tx *gorm.DB) error {
+		ok, err := db.checkPassword(ctx, hash, password)
+		return ok && found && u.Active, err
+	}, func(tx *gorm.DB) error {
+		now := db.now()
+		secret = RandomSecret(32)
+		t := Token{UserID: u.ID, Hash: HashSecret(secret), Kind: kind, CreatedAt: now, ExpiresAt: now.Add(TokenLifetime)}
+		if kind == TokenSession {
+			t.CSRF = RandomSecret(24)
+		}
 		if err := tx.Create(&t).Error; err != nil {
 			return err
 		}
-		return tx.Where("id IN ? OR bucket = ?", claimIDs, buckets[0].key).Delete(&loginFailure{}).Error
+		sess = &Session{User: &u, TokenID: t.ID, Kind: kind, CSRF: t.CSRF}
+		return nil
+	})
+	if errors.Is(err, errWrongPassword) {
+		return "", nil, Errorf(CodeUnauthorized, "The email or the password is wrong.")
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	return secret, sess, nil
+}
+
+// CheckCurrentPassword checks the password u gives to change it, counted
+// like a sign-in from addr: a wrong one is a validation *Error on
+// current_password, and repeated wrong ones a rate_limited *Error, so that
+// a stolen token cannot guess its way to the password.
+func (db *DB) CheckCurrentPassword(ctx context.Context, u *User, password, addr string, lim LoginLimits) error {
+	if password == "" {
+		return Invalid("current_password", "Give your current password to set a new one.")
+	}
+	err := db.passwordAttempt(ctx, u.Email, addr, lim, func(ctx context.Context) (bool, error) {
+		return db.checkPassword(ctx, u.PasswordHash, password)
+	}, nil)
+	if errors.Is(err, errWrongPassword) {
+		return Invalid("current_password", "The current password is wrong.")
+	}
+	return err
+}
+
+// errWrongPassword is passwordAttempt's answer to a failed check.
+var errWrongPassword = errors.New("wrong password")
+
+// staleAttempt is when an attempt still marked in progress is taken for a
+// failure: its server must have stopped during the check.
+const staleAttempt = time.Minute
+
+// attemptWait bounds how long an attempt waits for earlier ones to finish.
+const attemptWait = 10 * time.Second
+
+// passwordAttempt runs check, one password check for account from addr,
+// within lim. The attempt is recorded before its check, so that of guesses
+// sent all at once no more than the limit are checked: an attempt that
+// finds the limit taken by attempts still being checked waits for them,
+// and is refused only once they turned out to be failures. A right
+// password takes its record back (and clears the failures of that account
+// from that address) and runs onSuccess in the same transaction; a wrong
+// one leaves it as a failure and returns errWrongPassword.
+func (db *DB) passwordAttempt(ctx context.Context, account, addr string, lim LoginLimits, check func(context.Context) (bool, error), onSuccess func(tx *gorm.DB) error) error {
+	now := db.now()
+	b := attemptBuckets{account: account, addr: addr, lim: lim, now: now}
+	// A flood of refused attempts costs reads only.
+	if err := b.judge(db.r(ctx), math.MaxInt64, false); err != nil {
+		return translate(err)
+	}
+	claim := loginAttempt{Account: account, Address: addr, At: now, Pending: true}
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		if db.Dialect == Postgres {
+			// Claims are counted in the order they are made: on SQLite the
+			// single writer orders them, here the table lock does.
+			if err := tx.Exec("LOCK TABLE login_attempts IN EXCLUSIVE MODE").Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Where("at < ?", now.Add(-24*time.Hour)).Delete(&loginAttempt{}).Error; err != nil {
+			return err
+		}
+		if err := b.judge(tx, math.MaxInt64, false); err != nil {
+			return err
+		}
+		return tx.Create(&claim).Error
 	})
 	if err != nil {
-		return "", nil, translate(err)
+		return translate(err)
 	}
-	return secret, &Session{User: &u, TokenID: t.ID, Kind: kind, CSRF: t.CSRF}, nil
-}
-
-// loginBucket counts failed sign-ins of one account or one address.
-type loginBucket struct {
-	key string
-	max int // 0: no limit
-}
-
-// loginLimited returns a rate_limited *Error when a bucket holds, besides
-// the caller's own records (own of them), its limit of failures in the
-// window.
-func (db *DB) loginLimited(ctx context.Context, buckets []loginBucket, now time.Time, window time.Duration, own int) error {
-	for _, b := range buckets {
-		if b.max <= 0 {
-			continue
+	drop := func() error {
+		// Not under ctx: a client gone mid-check must not leave its claim
+		// behind to count as a failure.
+		return translate(db.tx(context.WithoutCancel(ctx), func(tx *gorm.DB) error {
+			return tx.Delete(&loginAttempt{}, claim.ID).Error
+		}))
+	}
+	wait, cancel := context.WithTimeout(ctx, attemptWait)
+	defer cancel()
+	for {
+		err := b.judge(db.r(wait), claim.ID, true)
+		if err == nil {
+			break
 		}
-		var fails []time.Time
-		if err := db.r(ctx).Model(&loginFailure{}).Where("bucket = ? AND at > ?", b.key, now.Add(-window)).
-			Order("at").Limit(b.max+own).Pluck("at", &fails).Error; err != nil {
+		if !errors.Is(err, errAttemptsInFlight) {
+			if derr := drop(); derr != nil {
+				return derr
+			}
+			if wait.Err() != nil && ctx.Err() == nil {
+				return Errorf(CodeUnavailable, "The server is busy checking passwords: try again in a few seconds.")
+			}
 			return translate(err)
 		}
-		if len(fails) >= b.max+own {
-			retry := int(fails[0].Add(window).Sub(now).Seconds()) + 1
-			return Errorf(CodeRateLimited, "Too many failed sign-ins. Try again in %d minutes.", (retry+59)/60).
-				With("retry_after", retry)
+		select {
+		case <-wait.Done():
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	return nil
+	ok, err := check(ctx)
+	if err != nil || !ok {
+		if err == nil {
+			err = errWrongPassword
+			// The failure is recorded whatever became of the request.
+			if serr := db.tx(context.WithoutCancel(ctx), func(tx *gorm.DB) error {
+				return tx.Model(&loginAttempt{}).Where("id = ?", claim.ID).Update("pending", false).Error
+			}); serr != nil {
+				return translate(serr)
+			}
+			return err
+		}
+		if derr := drop(); derr != nil {
+			return derr
+		}
+		return err
+	}
+	// Not under ctx either: a client gone now would leave its claim to
+	// count as a failure; the token it does not receive is harmless.
+	return translate(db.tx(context.WithoutCancel(ctx), func(tx *gorm.DB) error {
+		// Attempts of the same pair still being checked keep their records.
+		if err := tx.Where("id = ? OR (account = ? AND address = ? AND NOT pending)", claim.ID, account, addr).Delete(&loginAttempt{}).Error; err != nil {
+			return err
+		}
+		if onSuccess != nil {
+			return onSuccess(tx)
+		}
+		return nil
+	}))
 }
 
-type loginFailure struct {
-	ID     int64
-	Bucket string
-	At     time.Time
+// loginAttempt is one password check: in progress (Pending) or failed. A
+// right password removes its record.
+type loginAttempt struct {
+	ID      int64
+	Account string
+	Address string
+	At      time.Time
+	Pending bool
+}
+
+// attemptBuckets are the counts one attempt is judged by: its account from
+// its address, its address, its account from everywhere.
+type attemptBuckets struct {
+	account, addr string
+	lim           LoginLimits
+	now           time.Time
+}
+
+// errAttemptsInFlight says the limit would be reached only if attempts
+// still being checked fail: wait for them.
+var errAttemptsInFlight = errors.New("earlier attempts still being checked")
+
+// judge returns a rate_limited *Error when the failures recorded reach a
+// limit, errAttemptsInFlight when they would with the attempts before own
+// (by id) that are still being checked, and nil otherwise. Before a claim
+// exists, own is MaxInt64 and inFlight false: attempts in progress then
+// count only for the wait that follows.
+func (b attemptBuckets) judge(q *gorm.DB, own int64, inFlight bool) error {
+	since, stale := b.now.Add(-b.lim.Window), b.now.Add(-staleAttempt)
+	count := func(where string, args ...any) (failed, pending int64, err error) {
+		var c struct{ Failed, Pending int64 }
+		err = q.Session(&gorm.Session{NewDB: true}).Model(&loginAttempt{}).
+			Select("COALESCE(SUM(CASE WHEN pending AND at > ? THEN 0 ELSE 1 END), 0) AS failed, "+
+				"COALESCE(SUM(CASE WHEN pending AND at > ? AND id < ? THEN 1 ELSE 0 END), 0) AS pending", stale, stale, own).
+			Where(where, args...).Where("at > ?", since).Scan(&c).Error
+		return c.Failed, c.Pending, err
+	}
+	limited := func(where string, args ...any) error {
+		var first []time.Time
+		if err := q.Session(&gorm.Session{NewDB: true}).Model(&loginAttempt{}).Where(where, args...).
+			Where("at > ?", since).Order("at").Limit(1).Pluck("at", &first).Error; err != nil {
+			return err
+		}
+		retry := 1
+		if len(first) > 0 {
+			retry = max(int(first[0].Add(b.lim.Window).Sub(b.now).Seconds())+1, 1)
+		}
+		return Errorf(CodeRateLimited, "Too many failed sign-ins. Try again in %d minutes.", (retry+59)/60).
+			With("retry_after", retry)
+	}
+	wait := false
+	pairFailed := int64(0)
+	for _, bk := range []struct {
+		where string
+		args  []any
+		max   int
+		pair  bool
+	}{
+		{"account = ? AND address = ?", []any{b.account, b.addr}, b.lim.PerAccount, true},
+		{"address = ?", []any{b.addr}, b.lim.PerAddress, false},
+	} {
+		failed, pending, err := count(bk.where, bk.args...)
+		if err != nil {
+			return err
+		}
+		if bk.pair {
+			pairFailed = failed
+		}
+		if bk.max <= 0 {
+			continue
+		}
+		if failed >= int64(bk.max) {
+			return limited(bk.where, bk.args...)
+		}
+		if inFlight && failed+pending >= int64(bk.max) {
+			wait = true
+		}
+	}
+	if b.lim.AccountCeiling > 0 && pairFailed > 0 {
+		if failed, _, err := count("account = ?", b.account); err != nil {
+			return err
+		} else if failed >= int64(b.lim.AccountCeiling) {
+			return limited("account = ?", b.account)
+		}
+	}
+	if wait {
+		return errAttemptsInFlight
+	}
+	return nil
 }
 
 // Authenticate returns the session of a token or session secret. An

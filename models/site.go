@@ -48,7 +48,15 @@ func (h *Hours) Scan(v any) error {
 	default:
 		return fmt.Errorf("hours: cannot scan %T", v)
 	}
-	return json.Unmarshal(b, h)
+	if err := json.Unmarshal(b, h); err != nil {
+		return err
+	}
+	// Windows stored before repeated days were refused are read without
+	// the repeats, so that nobody is sent them again.
+	for i := range *h {
+		(*h)[i].Days = dedupDays((*h)[i].Days)
+	}
+	return nil
 }
 
 // Week parses the windows; they were validated when stored.
@@ -68,10 +76,29 @@ func (h Hours) check(fe FieldErrors, field string) {
 		return
 	}
 	for i, hw := range h {
-		if _, err := schedule.NewWindow(hw.Days, hw.From, hw.To); err != nil {
+		if len(hw.Days) > 7 {
+			// Every member is sent the windows: a list of thousands of
+			// days would be stored and sent for nothing.
+			fe.Add(fmt.Sprintf("%s[%d].days", field, i), "Each day at most once: at most 7 days.")
+		} else if _, err := schedule.NewWindow(hw.Days, hw.From, hw.To); err != nil {
 			fe.Add(fmt.Sprintf("%s[%d]", field, i), err.Error()+".")
+		} else if len(dedupDays(hw.Days)) != len(hw.Days) {
+			fe.Add(fmt.Sprintf("%s[%d].days", field, i), "Each day at most once.")
 		}
 	}
+}
+
+// dedupDays returns days without repeats, in their first order.
+func dedupDays(days []int) []int {
+	seen := map[int]bool{}
+	out := make([]int, 0, len(days))
+	for _, d := range days {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // Site is one workshop building.

@@ -80,7 +80,7 @@ func (db *DB) CreateUser(ctx context.Context, actor *User, in NewUser) (*User, e
 	if actor != nil && actor.Role != RoleAdmin && in.Role != RoleMember {
 		return nil, Errorf(CodeForbidden, "Only an admin may create a %s.", in.Role)
 	}
-	hash, err := HashPassword(in.Password)
+	hash, err := db.hashPassword(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,8 @@ type UserPatch struct {
 
 // UpdateUser applies p to the account id. Only an admin changes roles or
 // deactivates accounts, and a manager may change members only. A new
-// password or a deactivation signs the account out everywhere.
+// password or a deactivation signs the account out everywhere; a password
+// set by someone else or a deactivation also revokes the feed URL.
 func (db *DB) UpdateUser(ctx context.Context, actor *User, id int64, p UserPatch) (*User, error) {
 	u, err := db.User(ctx, id)
 	if err != nil {
@@ -179,7 +180,7 @@ func (db *DB) UpdateUser(ctx context.Context, actor *User, id int64, p UserPatch
 	var hash string
 	if p.Password != nil {
 		// argon2 takes tens of milliseconds: not while holding the lock.
-		if hash, err = HashPassword(*p.Password); err != nil {
+		if hash, err = db.hashPassword(ctx, *p.Password); err != nil {
 			return nil, err
 		}
 	}
@@ -246,7 +247,15 @@ func (db *DB) UpdateUser(ctx context.Context, actor *User, id int64, p UserPatch
 			}
 		}
 		if !u.Active || p.Password != nil {
-			return tx.Model(&Token{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error
+			if err := tx.Model(&Token{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error; err != nil {
+				return err
+			}
+		}
+		if !u.Active || (p.Password != nil && !self) {
+			// A reset by a host or a deactivation is for an account that
+			// may be in someone else's hands: its feed URL goes too, for
+			// good (a reactivated account gets a new one on asking).
+			return tx.Model(&Feed{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).Update("revoked_at", now).Error
 		}
 		return nil
 	})
