@@ -34,6 +34,9 @@ func (f *Feeds) event(b *models.Booking, w words, private bool) icalendar.Event 
 		Sequence: b.Sequence, Start: b.StartAt, End: b.EndAt,
 		Created: b.CreatedAt, LastModified: b.UpdatedAt,
 		Location: b.SiteName + ", " + b.ZoneName,
+		// The workshop publishes its bookings, from the address its
+		// notification mail comes from by default.
+		Organizer: icalendar.Organizer{Name: b.SiteName, Email: "atelier@" + f.host},
 	}
 	var prefix string
 	switch b.Status {
