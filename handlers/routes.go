@@ -84,7 +84,12 @@ func (s *server) routes(e *echo.Echo) {
 	e.GET("/calendar/:token", s.handleFeed, feedLimiter())
 
 	if s.cfg.Static != nil {
-		e.StaticFS("/", s.cfg.Static)
+		files, err := assets(s.cfg.Static)
+		if err != nil {
+			panic("the embedded frontend cannot be read: " + err.Error()) // a broken build, not a runtime state
+		}
+		e.GET("/*", handleStatic(files))
+		e.HEAD("/*", handleStatic(files))
 	}
 }
 

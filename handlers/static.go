@@ -1,0 +1,99 @@
+package handlers
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// asset is one file of the frontend, read once at start-up: its bytes,
+// their gzip form when that is smaller, and a validator derived from the
+// bytes, so every server of one build answers the same ETag.
+type asset struct {
+	body, gzipped []byte
+	etag, ctype   string
+}
+
+// assets reads every file of fsys.
+func assets(fsys fs.FS) (map[string]*asset, error) {
+	out := map[string]*asset{}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		a := &asset{body: b, etag: `"` + hex.EncodeToString(sum[:12]) + `"`,
+			ctype: mime.TypeByExtension(path.Ext(p))}
+		if a.ctype == "" {
+			a.ctype = "application/octet-stream"
+		}
+		var z bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+		w.Write(b)
+		w.Close()
+		if z.Len() < len(b) {
+			a.gzipped = z.Bytes()
+		}
+		out["/"+p] = a
+		return nil
+	})
+	return out, err
+}
+
+// handleStatic serves the frontend: compressed where the client takes
+// gzip, revalidated with its ETag on every visit (no-cache: file names
+// carry no version, so a new release must be seen at once), 304 when
+// unchanged.
+func handleStatic(files map[string]*asset) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p := c.Request().URL.Path
+		if p == "/" {
+			p = "/index.html"
+		}
+		a, ok := files[p]
+		if !ok {
+			return echo.ErrNotFound
+		}
+		h := c.Response().Header()
+		h.Set("ETag", a.etag)
+		h.Set("Cache-Control", "no-cache")
+		h.Set("Vary", "Accept-Encoding")
+		if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, a.etag) {
+			return c.NoContent(http.StatusNotModified)
+		}
+		body := a.body
+		if a.gzipped != nil && acceptsGzip(c.Request().Header.Get("Accept-Encoding")) {
+			h.Set("Content-Encoding", "gzip")
+			body = a.gzipped
+		}
+		if c.Request().Method == http.MethodHead {
+			h.Set("Content-Type", a.ctype)
+			return c.NoContent(http.StatusOK)
+		}
+		return c.Blob(http.StatusOK, a.ctype, body)
+	}
+}
+
+// acceptsGzip reads an Accept-Encoding header: gzip, unless given q=0.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
+}

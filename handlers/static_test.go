@@ -1,0 +1,66 @@
+package handlers_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"atelier/handlers"
+	"atelier/internal/apitest"
+	"atelier/models"
+	"atelier/static"
+)
+
+// TestStaticFilesAreCompressedAndRevalidated: the frontend is sent
+// compressed to clients that take gzip, with an ETag that a revisit
+// revalidates (304), and an unknown file is the contract's 404.
+func TestStaticFilesAreCompressedAndRevalidated(t *testing.T) {
+	db, err := models.Open(context.Background(), apitest.SQLiteDSN(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e := handlers.New(db, handlers.Config{PublicURL: "http://atelier.test", Static: static.Files})
+	get := func(path string, header ...string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", path, nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return rec
+	}
+	want, _ := static.Files.ReadFile("js/main.js")
+	r := get("/js/main.js", "Accept-Encoding", "br, gzip")
+	if r.Code != 200 || r.Header().Get("Content-Encoding") != "gzip" || !strings.HasPrefix(r.Header().Get("Content-Type"), "text/javascript") ||
+		r.Header().Get("Cache-Control") != "no-cache" || r.Header().Get("ETag") == "" || r.Body.Len() >= len(want) {
+		t.Fatalf("main.js with gzip: %d %v (%d bytes of %d)", r.Code, r.Header(), r.Body.Len(), len(want))
+	}
+	z, err := gzip.NewReader(r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(z)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("the compressed body is not the file")
+	}
+	plain := get("/js/main.js", "Accept-Encoding", "gzip;q=0")
+	if plain.Header().Get("Content-Encoding") != "" || !bytes.Equal(plain.Body.Bytes(), want) {
+		t.Fatalf("a client refusing gzip got %v", plain.Header())
+	}
+	if again := get("/js/main.js", "If-None-Match", r.Header().Get("ETag")); again.Code != 304 || again.Body.Len() != 0 {
+		t.Fatalf("revalidation: %d", again.Code)
+	}
+	if index := get("/"); index.Code != 200 || !strings.HasPrefix(index.Header().Get("Content-Type"), "text/html") {
+		t.Fatalf("/: %d %v", index.Code, index.Header())
+	}
+	for _, p := range []string{"/nope.js", "/js/../index.html", "/embed.go"} {
+		if r := get(p); r.Code != 404 || !strings.Contains(r.Body.String(), `"not_found"`) {
+			t.Fatalf("%s: %d %s", p, r.Code, r.Body)
+		}
+	}
+}
