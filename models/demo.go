@@ -63,8 +63,10 @@ func (db *DB) SeedDemo(ctx context.Context) (bool, error) {
 		{ZoneID: textile, Name: "Surjeteuse", Kind: KindMachine, SlotMinutes: 30, MaxMinutes: 240},
 		{ZoneID: zones["Salle polyvalente"].ID, Name: "Salle polyvalente", Kind: KindSpace, Unit: UnitSeat, Capacity: 40,
 			RequiresApproval: true, SlotMinutes: 60},
+		// Hour slots and at most one weekday of opening (08:00-20:00): a
+		// member can book any of it, which whole days from midnight never were.
 		{ZoneID: zones["Stock de matériaux de réemploi"].ID, Name: "Racks de stockage", Kind: KindSpace, Unit: UnitM2, Capacity: 80,
-			SlotMinutes: 1440, MinMinutes: 1440},
+			SlotMinutes: 60, MinMinutes: 60, MaxMinutes: 720, MaxAdvanceDays: 60},
 	} {
 		if err := db.CreateResource(ctx, &r); err != nil {
 			return false, fmt.Errorf("%s: %w", r.Name, err)
@@ -117,7 +119,8 @@ func (db *DB) SeedDemo(ctx context.Context) (bool, error) {
 		{{5, "Découpeuse laser CO2", 14, 16, 1, "Enseignes en bois", ""},
 			{4, "Scie à format", 10, 12, 1, "", ""},
 			{0, "Machine à coudre industrielle", 9, 12, 1, "Housses de coussins", ""},
-			{1, "Établis partagés", 9, 13, 30, "", ""}},
+			{1, "Établis partagés", 9, 13, 30, "", ""},
+			{4, "Racks de stockage", 8, 20, 30, "Palettes de bois de réemploi", ""}},
 		{{2, "Découpeuse laser CO2", 9, 10, 1, "Test de gravure", "reject"},
 			{3, "Salle polyvalente", 18, 20, 25, "Atelier réparation ouvert au quartier", ""},
 			{4, "Surjeteuse", 13, 17, 1, "", "cancel"}},

@@ -92,7 +92,7 @@ export async function render(root, ctx) {
     if (action === 'reject') {
       const reason = await ask({
         title: whole ? tn('series.rejectTitle', n) : t('appr.rejectTitle'), message: what, label: t('appr.reason'), required: true,
-        confirm: whole ? tn('series.rejectAll', n) : t('appr.reject'), danger: true,
+        confirm: whole ? tn('series.rejectAll', n) : t('appr.reject'), dismiss: t('appr.rejectKeep'), danger: true,
       });
       if (reason === null) return;
       body = { reason };

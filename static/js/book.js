@@ -1,8 +1,11 @@
 // Book: pick a site, a resource (grouped by zone and use), a range in the
 // resource's week (week.js) and send the request (request.js). The two talk
-// only through this screen, so either can change without the other.
+// only through this screen, so either can change without the other. Picking
+// a resource lands on its time; on a narrow screen the summary and the button
+// that sends stay at the bottom of the screen.
 
 import { h } from './dom.js';
+import { post } from './api.js';
 import { t, errorText } from './i18n.js';
 import * as time from './time.js';
 import * as store from './store.js';
@@ -11,6 +14,34 @@ import { field } from './forms.js';
 import { hoursText } from './hours.js';
 import { weekGrid } from './week.js';
 import { requestForm } from './request.js';
+
+// The API tells a member which certifications they hold only by refusing:
+// the preview of one occurrence that started a minute ago answers
+// certification_required when they lack it and in_the_past when they hold
+// it (the certification is checked first), and stores nothing. Known once
+// per user and resource for the page's life.
+const certCache = new Map();
+
+/** certifiedOn answers (a promise of) true, false, or null when it cannot tell. */
+function certifiedOn(user, r) {
+  if (!r.requires_certification) return Promise.resolve(true);
+  const key = `${user.id}:${r.id}`;
+  if (!certCache.has(key)) {
+    const start = Math.floor((Date.now() - 60000) / 60000) * 60000;
+    const body = {
+      resource_id: r.id, start: new Date(start).toISOString(), end: new Date(start + 60 * 60000).toISOString(),
+      quantity: 1, rrule: 'FREQ=DAILY;COUNT=1',
+    };
+    const codeSays = (code) => (code === 'certification_required' ? false : code === 'in_the_past' ? true : null);
+    certCache.set(key, post('/series/preview', body).then(
+      (res) => codeSays(res.skipped && res.skipped[0] && res.skipped[0].code),
+      (e) => {
+        certCache.delete(key);
+        return codeSays(e.code);
+      }));
+  }
+  return certCache.get(key);
+}
 
 export async function render(root, ctx) {
   root.append(h('h1', { text: t('book.title') }), h('p', { class: 'lead', text: t('book.intro') }));
@@ -30,6 +61,7 @@ export async function render(root, ctx) {
   let resource = null;
   let week = '';
   let timer = 0;
+  let lastPointer = 0;
   const saveParams = () => ctx.setParams({ site: site?.id, resource: resource?.id, week });
 
   const siteSelect = field({
@@ -45,19 +77,26 @@ export async function render(root, ctx) {
     h('h2', { id: 'book-res-h', text: t('book.step.resource') }), resList);
 
   const grid = weekGrid({
+    user: ctx.user,
     onPick: (range) => request.fill(range),
     onWeek(monday) {
       week = monday;
       saveParams();
     },
     onSkip: () => request.focus(),
+    onSend: () => request.focusSend(),
+    onBack() {
+      const checked = resList.querySelector('input[name="resource"]:checked') || siteSelect.querySelector('select');
+      checked.scrollIntoView({ block: 'center' });
+      checked.focus({ preventScroll: true });
+    },
   });
   const request = requestForm({
     onRange: (range) => grid.highlight(range),
     onTyped(name, value) {
       // A start typed by hand replaces the one picked in the grid.
       grid.forgetPick();
-      if (name === 'date' && time.isDate(value)) grid.goTo(time.mondayOf(value));
+      if (name === 'date' && time.isDate(value)) grid.goTo(time.mondayOf(value), value);
     },
     onBooked() {
       ctx.refreshPending();
@@ -67,13 +106,16 @@ export async function render(root, ctx) {
     resourceName: (id) => resources.find((r) => r.id === id)?.name || '',
   });
 
-  body.append(sitePart, resPart, grid.el, request.el);
+  // Side by side on a wide screen, the request stays in view beside the grid.
+  const timePart = h('div', { class: 'book-time' }, grid.el, h('div', { class: 'book-side' }, request.el, request.bar));
+  body.append(sitePart, resPart, timePart);
 
   async function chooseSite(id) {
     site = sites.find((s) => String(s.id) === String(id)) || sites[0];
     resource = null;
     grid.el.hidden = true;
     request.el.hidden = true;
+    request.bar.hidden = true;
     siteInfo.replaceChildren(
       h('span', {}, `${t('site.opening')}: ${hoursText(site.opening_hours)}`), h('br'),
       h('span', {}, `${t('site.quiet')}: ${hoursText(site.quiet_hours, 'hours.noneQuiet')}`), h('br'),
@@ -105,34 +147,61 @@ export async function render(root, ctx) {
       h('ul', {}, g.items.sort((a, b) => a.name.localeCompare(b.name)).map((r) => h('li', {},
         h('input', { type: 'radio', name: 'resource', id: `resource-${r.id}`, value: String(r.id), 'data-testid': `resource-${r.id}` }),
         h('label', { for: `resource-${r.id}` }, h('span', { class: 'res-name', text: r.name }), rulesLine(r))))))));
+    // Whether this member holds each certification a resource asks for.
+    for (const r of resources.filter((x) => x.requires_certification)) {
+      certifiedOn(ctx.user, r).then((held) => {
+        const label = resList.querySelector(`label[for="resource-${r.id}"]`);
+        if (label && held !== null) label.replaceChildren(h('span', { class: 'res-name', text: r.name }), rulesLine(r, { certified: held }));
+      });
+    }
     const wanted = params.resource && resList.querySelector(`#resource-${CSS.escape(params.resource)}`);
     if (wanted) {
       wanted.checked = true;
-      chooseResource(Number(params.resource));
+      chooseResource(Number(params.resource), 'auto');
     }
     params.resource = '';
   }
 
-  function chooseResource(id) {
+  /**
+   * chooseResource shows a resource's time; land ('smooth' after a tap or a
+   * click, 'auto' for a link) brings it into view and moves the focus there.
+   */
+  function chooseResource(id, land) {
     const r = resources.find((x) => x.id === id);
     if (!r) return;
+    const changed = resource && resource.id !== r.id;
     resource = r;
+    if (changed) grid.clear();
     request.show(site, r);
     // The address names a week only for the first resource shown.
     const wanted = time.isDate(params.week) ? time.mondayOf(params.week) : '';
     params.week = '';
     grid.show(site, r, wanted || time.mondayOf(time.today(site.timezone)));
+    certifiedOn(ctx.user, r).then((held) => {
+      if (resource !== r) return;
+      grid.setCertified(held);
+      if (r.requires_certification) request.setCertified(held);
+    });
+    saveParams();
+    if (land) {
+      const calm = land === 'auto' || matchMedia('(prefers-reduced-motion: reduce)').matches;
+      grid.el.scrollIntoView({ block: 'start', behavior: calm ? 'auto' : 'smooth' });
+      grid.focusTitle();
+    }
   }
 
   siteSelect.querySelector('select').addEventListener('change', (e) => {
     params.resource = '';
     chooseSite(e.target.value).then(saveParams);
   });
+  resList.addEventListener('pointerdown', () => { lastPointer = Date.now(); });
   resList.addEventListener('change', (e) => {
     if (e.target.name !== 'resource') return;
     clearTimeout(timer);
-    // Arrow keys move through radios one by one: wait a moment before loading.
-    timer = setTimeout(() => chooseResource(Number(e.target.value)), 150);
+    // A tap or a click lands on the resource's time. Arrow keys move through
+    // the radios one by one: wait a moment, and leave the focus where it is.
+    const byPointer = Date.now() - lastPointer < 1500;
+    timer = setTimeout(() => chooseResource(Number(e.target.value), byPointer ? 'smooth' : ''), byPointer ? 0 : 150);
   });
 
   // A link may name only the resource (#/book?resource=7): find its site.

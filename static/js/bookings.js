@@ -20,7 +20,7 @@ export async function render(root, ctx) {
   const upcoming = h('section', { 'aria-labelledby': 'upcoming-h' });
   const past = h('section', { 'aria-labelledby': 'past-h' });
   const waiting = h('section', { 'aria-labelledby': 'waitlist-h' });
-  const notice = h('div', { class: 'notices' });
+  const notice = h('div', { class: 'notices', tabindex: '-1' });
   root.append(h('h1', { text: t('mine.title') }), notice, upcoming, waiting, past, calendar);
 
   renderCalendar(calendar);
@@ -71,11 +71,12 @@ export async function render(root, ctx) {
       done.length ? h('ul', { class: 'cards', id: 'past-list' }, done.map((i) => i.build(false))) : emptyNote(t('mine.noPast')));
   }
 
+  // After a cancellation the focus goes to what happened (the button is gone).
   async function reloaded(note) {
     notice.replaceChildren(note);
     ctx.refreshPending();
     await load();
-    (root.querySelector('#upcoming-h') || root.querySelector('h1')).focus();
+    notice.focus();
   }
 
   function row(b, lk, isUpcoming, inSeries = false) {
@@ -108,6 +109,7 @@ export async function render(root, ctx) {
       message: `${name}, ${fmtRange(b.start, b.end, tz)}`,
       label: t('mine.cancelReason'),
       confirm: t('mine.cancelConfirm'),
+      dismiss: t('mine.cancelKeep'),
       danger: true,
     });
     if (reason === null) return;
@@ -122,7 +124,7 @@ export async function render(root, ctx) {
       }
     });
     await load();
-    (root.querySelector('#upcoming-h') || root.querySelector('h1')).focus();
+    notice.focus();
   }
 
   await load();
@@ -164,7 +166,7 @@ function renderCalendar(section) {
     status.replaceChildren(okNote(t('cal.copied')));
   });
   rotate.addEventListener('click', async () => {
-    const ok = await ask({ title: t('cal.rotateTitle'), message: t('cal.rotateWarn'), confirm: t('cal.rotateConfirm'), danger: true });
+    const ok = await ask({ title: t('cal.rotateTitle'), message: t('cal.rotateWarn'), confirm: t('cal.rotateConfirm'), dismiss: t('cal.rotateKeep'), danger: true });
     if (ok === null) return;
     await busy(rotate, async () => {
       try {

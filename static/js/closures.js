@@ -1,12 +1,27 @@
 // Closures of a resource (maintenance, repair): list, create, delete.
-// Creating one cancels the bookings it overlaps; the answer lists them.
+// Creating one cancels the bookings it overlaps: they are looked up and shown
+// first, and the host confirms with a button that says how many it cancels;
+// the answer lists those cancelled.
 
 import { h, busy, announce } from './dom.js';
 import { get, post, del } from './api.js';
 import { t, tn, errorText } from './i18n.js';
 import * as time from './time.js';
-import { emptyNote, loadingNote, errorNote, okNote } from './format.js';
-import { field, errorBox, showErrors, clearErrors, ask } from './forms.js';
+import { statusBadge, emptyNote, loadingNote, errorNote, okNote } from './format.js';
+import { field, errorBox, showErrors, clearErrors, ask, readValue, formatProblem } from './forms.js';
+
+const MAX = 1000;
+
+/** liveBookingsIn answers the pending and approved bookings of resource r overlapping [start, end) and how many there are in all. */
+async function liveBookingsIn(r, start, end, tz) {
+  const span = { resource_id: r.id, from: time.rfc3339(start, tz), to: time.rfc3339(end, tz), limit: MAX };
+  const [pending, approved] = await Promise.all([
+    get('/bookings', { ...span, status: 'pending' }), get('/bookings', { ...span, status: 'approved' })]);
+  const list = [...pending.bookings, ...approved.bookings]
+    .filter((b) => b.resource_id === r.id && Date.parse(b.start) < end && Date.parse(b.end) > start)
+    .sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+  return { list, total: Math.max(list.length, (pending.total || 0) + (approved.total || 0)) };
+}
 
 /** closuresSection picks a resource of the site and manages its closures. */
 export function closuresSection(site, resources, ctx) {
@@ -20,7 +35,7 @@ export function closuresSection(site, resources, ctx) {
   }
   const sorted = [...resources].sort((a, b) => a.name.localeCompare(b.name));
   const pick = field({ name: 'resource', id: 'closure-resource', type: 'select', label: t('clo.resource'), options: sorted.map((r) => ({ value: r.id, label: r.name })) });
-  const notice = h('div', { class: 'notices' });
+  const notice = h('div', { class: 'notices', tabindex: '-1' });
   const list = h('div', { id: 'closure-list' });
 
   const today = time.today(tz);
@@ -65,7 +80,7 @@ export function closuresSection(site, resources, ctx) {
   }
 
   async function removeClosure(r, c, range, button) {
-    const ok = await ask({ title: t('clo.deleteTitle'), message: `${r.name}: ${range}`, confirm: t('app.delete'), danger: true });
+    const ok = await ask({ title: t('clo.deleteTitle'), message: `${r.name}: ${range}`, confirm: t('clo.deleteConfirm'), dismiss: t('clo.deleteKeep'), danger: true });
     if (ok === null) return;
     await busy(button, async () => {
       try {
@@ -80,36 +95,67 @@ export function closuresSection(site, resources, ctx) {
     pick.querySelector('select').focus();
   }
 
-  form.addEventListener('submit', (e) => {
+  const who = (b) => `${b.member_name || `#${b.member_id}`} — ${time.fmtRange(b.start, b.end, tz)}`;
+
+  form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors(form, box);
     const r = selected();
     const fields = {};
-    for (const k of ['start_date', 'start_time', 'end_date', 'end_time', 'reason']) if (!F[k].value.trim()) fields[k] = t('app.required');
+    for (const k of ['start_date', 'start_time', 'end_date', 'end_time', 'reason']) {
+      if (!readValue(F[k])) fields[k] = formatProblem(F[k]) || t('app.required');
+    }
     if (Object.keys(fields).length) {
-      showErrors(form, box, { code: 'missing_fields', details: { fields } });
+      showErrors(form, box, { code: 'missing_fields', local: true, details: { fields } });
       return;
     }
-    if (!time.existsLocal(F.start_date.value, F.start_time.value, tz) || !time.existsLocal(F.end_date.value, F.end_time.value, tz)) {
+    const [sd, st, ed, et] = ['start_date', 'start_time', 'end_date', 'end_time'].map((k) => readValue(F[k]));
+    if (!time.existsLocal(sd, st, tz) || !time.existsLocal(ed, et, tz)) {
       showErrors(form, box, { code: 'nonexistent_time' });
       return;
     }
-    const start = time.zonedToMs(F.start_date.value, F.start_time.value, tz);
-    const end = time.zonedToMs(F.end_date.value, F.end_time.value, tz);
+    const start = time.zonedToMs(sd, st, tz);
+    const end = time.zonedToMs(ed, et, tz);
     if (end <= start) {
       showErrors(form, box, { code: 'end_before_start' });
       return;
     }
-    busy(submit, async () => {
+    const reason = readValue(F.reason);
+    // First what it would do: the bookings it would cancel, named.
+    let inWay = null;
+    await busy(submit, async () => {
       try {
-        const res = await post(`/resources/${r.id}/closures`, { start: time.rfc3339(start, tz), end: time.rfc3339(end, tz), reason: F.reason.value.trim() });
+        inWay = await liveBookingsIn(r, start, end, tz);
+      } catch (err) {
+        showErrors(form, box, err, { tz });
+      }
+    });
+    if (!inWay) return;
+    const n = inWay.total;
+    const range = time.fmtRange(start, end, tz);
+    const message = h('div', { class: 'dialog-body' },
+      h('p', {}, h('strong', { text: `${r.name}, ${range}` }), h('br'), `${t('clo.reason')}: ${reason}`),
+      n ? [h('p', { text: tn('clo.willCancel', n) }),
+        h('ul', { class: 'dialog-list', id: 'closure-preview' }, inWay.list.map((b) => h('li', { 'data-booking-id': String(b.id) }, who(b), ' ', statusBadge(b.status)))),
+        n > inWay.list.length ? h('p', { class: 'hint', text: t('clo.andMore', { n: n - inWay.list.length }) }) : null]
+        : h('p', { id: 'closure-preview', text: t('clo.noneInWay') }));
+    const ok = await ask({
+      title: t('clo.confirmTitle', { name: r.name }), message,
+      confirm: n ? tn('clo.confirmCancel', n, { name: r.name }) : t('clo.confirmClose', { name: r.name }),
+      dismiss: t('clo.keepOpen'), danger: n > 0,
+    });
+    if (ok === null) return;
+    await busy(submit, async () => {
+      try {
+        const res = await post(`/resources/${r.id}/closures`, { start: time.rfc3339(start, tz), end: time.rfc3339(end, tz), reason });
         const { cancelled } = res;
         notice.replaceChildren(h('div', { class: 'notice notice-ok', role: 'status' },
           h('p', {}, h('span', { 'aria-hidden': 'true', class: 'notice-icon', text: '✓' }), t('clo.created', { name: r.name }), ' ', tn('clo.cancelledCount', cancelled.length)),
-          cancelled.length ? h('ul', {}, cancelled.map((b) => h('li', {}, `${b.member_name || `#${b.member_id}`} — ${time.fmtRange(b.start, b.end, tz)}`))) : null));
+          cancelled.length ? h('ul', {}, cancelled.map((b) => h('li', {}, who(b)))) : null));
         F.reason.value = '';
         ctx.refreshPending();
         await load();
+        notice.focus();
       } catch (err) {
         showErrors(form, box, err, { tz });
       }

@@ -11,6 +11,13 @@ import { field, values, errorBox, showErrors, clearErrors } from './forms.js';
 const m2 = (n) => t('unit.m2', { n: formatNumber(n) });
 const pct = (part, whole) => (whole > 0 ? `${formatNumber((100 * part) / whole, 0)} %` : '–');
 
+/** shareBar draws one use's share of the floor to scale, in its colour (the figures are in the cells beside it). */
+function shareBar(key, share) {
+  const bar = h('span', { class: ['share-bar', `use-${key}`], 'aria-hidden': 'true' });
+  bar.style.width = `${Math.max(100 * share, 0.5)}%`;
+  return h('span', { class: 'share-track', 'aria-hidden': 'true' }, bar);
+}
+
 /** floorSection draws the floor bar, lists the zones and edits them. */
 export function floorSection(site, zones, refresh) {
   const floor = Number(site.floor_area_m2) || 0;
@@ -27,12 +34,22 @@ export function floorSection(site, zones, refresh) {
   const description = segments.map((s) => `${s.label} ${m2(s.area)} (${pct(s.area, floor)})`).join(', ');
   const bar = h('div', { class: 'floor-bar', role: 'img', 'aria-label': t('floor.barLabel', { floor: m2(floor), parts: description }) },
     segments.map((s) => {
+      const share = s.area / scale;
       const seg = h('div', { class: ['floor-seg', `use-${s.key}`], title: `${s.label}: ${m2(s.area)}` },
-        h('span', { class: 'seg-label', 'aria-hidden': 'true', text: `${s.label} ${formatNumber(s.area)}` }));
-      seg.style.width = `${(100 * s.area) / scale}%`;
-      if (s.area / scale < 0.14) seg.classList.add('seg-narrow');
+        h('span', { class: 'seg-label', 'aria-hidden': 'true', 'data-long': `${s.label} ${formatNumber(s.area)}`, 'data-short': pct(s.area, floor) }));
+      seg.style.width = `${100 * share}%`;
       return seg;
     }));
+  // Each segment says its use and area where that fits, else its share,
+  // else nothing; the table under the bar names every use with a bar of its own.
+  new ResizeObserver(() => {
+    for (const label of bar.querySelectorAll('.seg-label')) {
+      label.hidden = false;
+      label.textContent = label.dataset.long;
+      if (label.scrollWidth > label.clientWidth) label.textContent = label.dataset.short;
+      if (label.scrollWidth > label.clientWidth) label.hidden = true;
+    }
+  }).observe(bar);
   const ticks = h('div', { class: 'floor-scale', 'aria-hidden': 'true' }, [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const tick = h('span', { class: 'tick', text: f === 1 ? m2(scale) : formatNumber(f * scale, 0) });
     tick.style.left = `${f * 100}%`;
@@ -43,7 +60,7 @@ export function floorSection(site, zones, refresh) {
     h('caption', { text: t('floor.byUse') }),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: t('floor.use') }), h('th', { scope: 'col', class: 'num', text: t('floor.area') }), h('th', { scope: 'col', class: 'num', text: t('floor.share') }))),
     h('tbody', {}, segments.map((s) => h('tr', {},
-      h('th', { scope: 'row' }, h('span', { class: ['swatch', `use-${s.key}`], 'aria-hidden': 'true' }), s.label),
+      h('th', { scope: 'row' }, h('span', { class: ['swatch', `use-${s.key}`], 'aria-hidden': 'true' }), s.label, shareBar(s.key, s.area / scale)),
       h('td', { class: 'num', text: m2(s.area) }), h('td', { class: 'num', text: pct(s.area, floor) })))),
     h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', text: t('floor.total') }), h('td', { class: 'num', text: m2(floor) }), h('td', { class: 'num', text: '100 %' }))));
 

@@ -26,15 +26,21 @@ export function quantityText(n, unit) {
 export const useLabel = (use) => t(`use.${use}`);
 export const roleLabel = (role) => t(`role.${role}`);
 
-/** rulesParts lists a resource's booking rules as short phrases. */
-function rulesParts(r) {
+/**
+ * rulesParts lists a resource's booking rules as short phrases; certified
+ * (true or false, when known) says whether the signed-in user holds the
+ * certification it asks for.
+ */
+function rulesParts(r, certified = null) {
   const parts = [];
   if (r.kind === 'space') parts.push(t('rules.capacity', { q: quantityText(r.capacity, r.unit) }));
   if (r.slot_minutes) parts.push(t('rules.slot', { d: fmtDuration(r.slot_minutes) }));
   const duration = durationRule(r);
   if (duration) parts.push(duration);
   parts.push(r.requires_approval ? t('rules.approval') : t('rules.instant'));
-  if (r.requires_certification) parts.push(t('rules.certification'));
+  if (r.requires_certification) {
+    parts.push(certified === true ? t('rules.certified') : certified === false ? t('rules.certMissing') : t('rules.certification'));
+  }
   if (r.nuisance === 'loud') parts.push(t('rules.loud'));
   else if (r.nuisance === 'moderate') parts.push(t('rules.moderate'));
   return parts;
@@ -48,9 +54,9 @@ export function durationRule(r) {
   return '';
 }
 
-/** rulesLine shows the rules in one line, separated by middle dots. */
-export function rulesLine(r) {
-  return h('span', { class: 'rules' }, rulesParts(r).join(' · '));
+/** rulesLine shows the rules in one line, separated by middle dots. opts.certified as for rulesParts. */
+export function rulesLine(r, { certified = null } = {}) {
+  return h('span', { class: 'rules' }, rulesParts(r, certified).join(' · '));
 }
 
 /** limitsParts lists the weekly quota and advance limit, when set. */
@@ -86,7 +92,7 @@ export function loadingNote() {
 /** errorNote shows an error in words, as an alert. */
 export function errorNote(text) {
   return h('p', { class: 'notice notice-error', role: 'alert' },
-    h('span', { 'aria-hidden': 'true', class: 'notice-icon', text: '⚠' }), srOnly(`${t('app.error')}: `), text);
+    h('span', { 'aria-hidden': 'true', class: 'notice-icon', text: '⚠' }), srOnly(t('app.errorPrefix')), text);
 }
 
 /** okNote shows a success in words, politely. */

@@ -4,6 +4,7 @@
 import { h, uniqueId } from './dom.js';
 import { t } from './i18n.js';
 import { weekdayName } from './time.js';
+import { dateTimeInput, readValue } from './forms.js';
 
 /** daysText writes [1,2,3,4,5,7] as "Mon–Fri, Sun". */
 function daysText(days) {
@@ -56,8 +57,8 @@ export function hoursEditor(legend, rules, prefix) {
         h('input', { type: 'checkbox', id: cid, value: String(d), checked: (rule.days || []).includes(d), 'data-day': String(d) }),
         h('label', { for: cid }, weekdayName(d)));
     }));
-    const from = h('input', { type: 'time', id: `${id}-from`, value: rule.from, 'data-part': 'from', required: true });
-    const to = h('input', { type: 'time', id: `${id}-to`, value: rule.to, 'data-part': 'to', required: true });
+    const from = dateTimeInput('time', { id: `${id}-from`, 'data-part': 'from', required: true }, rule.from);
+    const to = dateTimeInput('time', { id: `${id}-to`, 'data-part': 'to', required: true }, rule.to);
     const remove = h('button', { type: 'button', class: 'btn btn-small', text: t('hours.remove') });
     const row = h('fieldset', { class: 'hours-row' },
       h('legend', { class: 'visually-hidden', text: t('hours.period') }),
@@ -82,8 +83,8 @@ export function hoursEditor(legend, rules, prefix) {
     h('p', { class: 'hint', text: t('hours.hint') }), list, add);
   const read = () => [...list.querySelectorAll('.hours-row')].map((row) => ({
     days: [...row.querySelectorAll('[data-day]')].filter((c) => c.checked).map((c) => Number(c.value)),
-    from: row.querySelector('[data-part="from"]').value,
-    to: row.querySelector('[data-part="to"]').value,
+    from: readValue(row.querySelector('[data-part="from"]')),
+    to: readValue(row.querySelector('[data-part="to"]')),
   })).filter((r) => r.days.length && r.from && r.to);
   return { el, read };
 }

@@ -1,4 +1,6 @@
 // Start-up, session, navigation and hash routing; the pending and unread counts.
+// Each screen's module is fetched when it is first opened (import()): signing
+// in loads none of them, a member never loads the hosts' ones.
 
 import { h, focusHeading, srOnly } from './dom.js';
 import { get, post, patch, setCsrf, qs } from './api.js';
@@ -6,22 +8,29 @@ import { t, setLang, storedLang, browserLang, currentLang, translateStatic, erro
 import { errorNote, roleLabel } from './format.js';
 import * as store from './store.js';
 import * as signin from './signin.js';
-import * as book from './book.js';
-import * as bookings from './bookings.js';
-import * as approvals from './approvals.js';
-import * as workshop from './workshop.js';
-import * as members from './members.js';
-import * as notifications from './notifications.js';
 
 const ROUTES = {
-  book: { view: book, title: 'nav.book' },
-  bookings: { view: bookings, title: 'nav.bookings' },
-  approvals: { view: approvals, title: 'nav.approvals', host: true },
-  workshop: { view: workshop, title: 'nav.workshop', host: true },
-  members: { view: members, title: 'nav.members', host: true },
-  notifications: { view: notifications, title: 'nav.notifications' },
+  book: { load: () => import('./book.js'), title: 'nav.book' },
+  bookings: { load: () => import('./bookings.js'), title: 'nav.bookings' },
+  approvals: { load: () => import('./approvals.js'), title: 'nav.approvals', host: true },
+  workshop: { load: () => import('./workshop.js'), title: 'nav.workshop', host: true },
+  members: { load: () => import('./members.js'), title: 'nav.members', host: true },
+  report: { load: () => import('./report.js'), title: 'nav.report', host: true },
+  notifications: { load: () => import('./notifications.js'), title: 'nav.notifications' },
 };
 const COUNTS_EVERY_MS = 60000;
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** bellIcon is the bell drawn for the navigation (decorative: the link has words). */
+function bellIcon() {
+  const svg = document.createElementNS(SVG, 'svg');
+  for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '18', height: '18', 'aria-hidden': 'true', focusable: 'false', class: 'bell' })) svg.setAttribute(k, v);
+  const path = document.createElementNS(SVG, 'path');
+  path.setAttribute('d', 'M6 17V11a6 6 0 0 1 12 0v6l2 2H4l2-2zM10 21a2 2 0 0 0 4 0');
+  for (const [k, v] of Object.entries({ fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linejoin': 'round' })) path.setAttribute(k, v);
+  svg.append(path);
+  return svg;
+}
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -38,6 +47,7 @@ let shown = false;
 let pendingTimer = 0;
 let pendingCount = null;
 let unreadCount = null;
+let routing = 0;
 
 const isHost = () => !!user && (user.role === 'manager' || user.role === 'admin');
 const mayOpen = (name) => !!ROUTES[name] && (!ROUTES[name].host || isHost());
@@ -67,12 +77,13 @@ function renderNav(active) {
         h('span', { id: 'pending-count', 'data-testid': 'pending-count', text: pendingCount === null ? '…' : String(pendingCount) }),
         srOnly(` ${t('nav.pending')}`))),
       link('workshop'),
-      link('members'));
+      link('members'),
+      link('report'));
   }
   items.push(h('a', {
     href: '#/notifications', id: 'nav-notifications', 'data-testid': 'nav-notifications', class: 'nav-bell',
     'aria-current': active === 'notifications' ? 'page' : null,
-  }, notifications.bellIcon(), h('span', { class: 'nav-text', text: t('nav.notifications') }), ' ',
+  }, bellIcon(), h('span', { class: 'nav-text', text: t('nav.notifications') }), ' ',
   h('span', { class: ['badge', unreadCount ? 'badge-on' : ''] },
     h('span', { id: 'unread-count', 'data-testid': 'unread-count', text: unreadCount === null ? '…' : String(unreadCount) }),
     srOnly(` ${t('nav.unread')}`))));
@@ -110,7 +121,7 @@ async function refreshPending() {
 async function refreshUnread() {
   if (!user) return;
   try {
-    unreadCount = await notifications.unreadCount();
+    unreadCount = (await get('/me/notifications', { limit: 1 })).unread;
   } catch {
     return; // as for the pending count
   }
@@ -190,6 +201,7 @@ const ctx = () => ({
 
 async function route(moveFocus = shown) {
   shown = true;
+  const token = ++routing;
   if (cleanup) {
     try { cleanup(); } catch { /* a view's cleanup must not stop navigation */ }
     cleanup = null;
@@ -201,6 +213,8 @@ async function route(moveFocus = shown) {
     renderNav('');
     document.title = `${t('signin.title')} · Atelier`;
     signin.render(root, { adopt, expired });
+    // Signed out, the button that had the focus is gone: the form's heading takes it.
+    if (moveFocus && !root.contains(document.activeElement)) focusHeading(root);
     return;
   }
   const { name } = parseHash();
@@ -214,11 +228,13 @@ async function route(moveFocus = shown) {
   root.classList.add(`view-${name}`);
   document.title = `${t(r.title)} · Atelier`;
   try {
-    const pending = r.view.render(root, ctx());
+    const view = await r.load();
+    if (token !== routing) return; // another screen was asked for meanwhile
+    const pending = view.render(root, ctx());
     if (moveFocus) focusHeading(root);
     cleanup = (await pending) || null;
   } catch (e) {
-    root.append(errorNote(errorText(e)));
+    if (token === routing) root.append(errorNote(errorText(e)));
   }
 }
 
@@ -241,6 +257,11 @@ async function boot() {
     main.focus();
   });
   window.addEventListener('atelier:unauthorized', () => { if (user) signedOut(true); });
+  // A key missing from the language brought English in: the header shows it now, screens when drawn next.
+  window.addEventListener('atelier:i18n', () => {
+    renderHeader();
+    if (user) renderNav(parseHash().name);
+  });
   document.addEventListener('visibilitychange', () => { if (!document.hidden) refreshCounts(); });
 
   let me = null;

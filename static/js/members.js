@@ -6,7 +6,7 @@ import { t, tn, errorText } from './i18n.js';
 import { fmtCalendarDate } from './time.js';
 import * as store from './store.js';
 import { ROLES, roleLabel, emptyNote, loadingNote, errorNote, okNote } from './format.js';
-import { field, values, errorBox, showErrors, clearErrors } from './forms.js';
+import { field, values, errorBox, showErrors, clearErrors, ask, readValue, formatProblem } from './forms.js';
 
 const LIMIT = 1000;
 const SHORT_DATE = { day: 'numeric', month: 'short', year: 'numeric' };
@@ -121,17 +121,31 @@ export async function render(root, ctx) {
       else if (expired) state = h('span', { class: 'status status-rejected' }, h('span', { 'aria-hidden': 'true', class: 'status-icon', text: '✕' }), t('cert.expired', { date: fmtCalendarDate(c.expires_on, SHORT_DATE) }));
       else state = h('span', { class: 'status status-approved' }, h('span', { 'aria-hidden': 'true', class: 'status-icon', text: '✓' }),
         c.expires_on ? t('cert.until', { date: fmtCalendarDate(c.expires_on, SHORT_DATE) }) : t('cert.yes'));
-      const expiry = h('input', { type: 'date', id: `cert-exp-${r.id}`, min: today });
+      const expiry = field({ name: `expires_${r.id}`, id: `cert-exp-${r.id}`, type: 'date', label: '' }).querySelector('input');
       const certify = h('button', { type: 'button', class: 'btn btn-small btn-primary', 'data-action': 'certify', 'data-resource-id': String(r.id) },
         c && !expired ? t('cert.renew') : t('cert.certify'), h('span', { class: 'visually-hidden', text: ` — ${r.name}` }));
-      certify.addEventListener('click', () => change(m, r, 'certify', certify, expiry.value, status));
+      certify.addEventListener('click', () => {
+        const bad = formatProblem(expiry);
+        if (bad) {
+          status.replaceChildren(errorNote(`${r.name}: ${bad}`));
+          expiry.focus();
+          return;
+        }
+        change(m, r, 'certify', certify, readValue(expiry), status);
+      });
       const actions = h('div', { class: 'cert-actions' },
-        h('span', { class: 'field-inline' }, h('label', { for: `cert-exp-${r.id}` }, t('cert.expires'), h('span', { class: 'visually-hidden', text: ` — ${r.name}` })), expiry),
+        h('span', { class: 'field-inline' }, h('label', { for: `cert-exp-${r.id}` }, t('cert.expires'), h('span', { class: 'fmt', text: ` (${t('fmt.date')})` }), h('span', { class: 'visually-hidden', text: ` — ${r.name}` })), expiry),
         certify);
       if (c) {
         const revoke = h('button', { type: 'button', class: 'btn btn-small btn-danger', 'data-action': 'revoke', 'data-resource-id': String(r.id) },
           t('cert.revoke'), h('span', { class: 'visually-hidden', text: ` — ${r.name}` }));
-        revoke.addEventListener('click', () => change(m, r, 'revoke', revoke, '', status));
+        revoke.addEventListener('click', async () => {
+          const ok = await ask({
+            title: t('cert.revokeTitle', { name: m.name, machine: r.name }), message: t('cert.revokeWarn', { name: m.name, machine: r.name }),
+            confirm: t('cert.revokeConfirm', { name: m.name }), dismiss: t('cert.revokeKeep'), danger: true,
+          });
+          if (ok !== null) change(m, r, 'revoke', revoke, '', status);
+        });
         actions.append(revoke);
       }
       return h('tr', { 'data-resource-id': String(r.id) },

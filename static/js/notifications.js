@@ -1,5 +1,5 @@
-// Notifications: the bell of the navigation (how many are unread), and the
-// screen that lists them newest first; one is marked read when opened or on
+// Notifications: the screen that lists them newest first (the bell of the
+// navigation, with the unread count, is main.js's); one is marked read when opened or on
 // request, or all at once; and the choice of an email copy (PATCH /me).
 
 import { h, append, busy, announce } from './dom.js';
@@ -11,23 +11,6 @@ import { emptyNote, loadingNote, errorNote, okNote } from './format.js';
 import { field } from './forms.js';
 
 const PAGE = 50;
-const SVG = 'http://www.w3.org/2000/svg';
-
-/** unreadCount answers how many notifications the signed-in user has not read. */
-export async function unreadCount() {
-  return (await get('/me/notifications', { limit: 1 })).unread;
-}
-
-/** bellIcon is the bell drawn for the navigation (decorative: the link has words). */
-export function bellIcon() {
-  const svg = document.createElementNS(SVG, 'svg');
-  for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '18', height: '18', 'aria-hidden': 'true', focusable: 'false', class: 'bell' })) svg.setAttribute(k, v);
-  const path = document.createElementNS(SVG, 'path');
-  path.setAttribute('d', 'M6 17V11a6 6 0 0 1 12 0v6l2 2H4l2-2zM10 21a2 2 0 0 0 4 0');
-  for (const [k, v] of Object.entries({ fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linejoin': 'round' })) path.setAttribute(k, v);
-  svg.append(path);
-  return svg;
-}
 
 /** targetOf answers the screen a notification is about, or ''. */
 function targetOf(n, isHost) {

@@ -8,7 +8,7 @@ import { post } from './api.js';
 import { t, tn, formatNumber, errorText, locale } from './i18n.js';
 import * as time from './time.js';
 import { rulesLine, limitsParts, durationRule, quantityText, statusBadge } from './format.js';
-import { field, errorBox, showErrors, clearErrors } from './forms.js';
+import { field, errorBox, showErrors, clearErrors, readValue, writeValue, formatProblem } from './forms.js';
 import { seriesPart } from './series.js';
 import { waitlistOffer } from './waitlist.js';
 
@@ -19,8 +19,12 @@ import { waitlistOffer } from './waitlist.js';
  * start typed by hand; onBooked() a request the API accepted; capacity()
  * answers the capacity to quote in a refusal; resourceName(id) the name of a
  * resource of the site, to say which machines hold the power or the noise.
- * It answers the section (el), fill({date, start, end}) for a range picked in
- * the grid and focus() for the link that skips the grid.
+ * It answers the section (el), the bar with the summary and the button that
+ * sends (bar: kept in view on a narrow screen), fill({date, start, end}) for a
+ * range picked in the grid, clearRange() when the resource changes,
+ * setCertified(held) once it is known whether the user holds the
+ * certification the resource asks for, focus()
+ * for the link that skips the grid and focusSend() for the one to the button.
  */
 export function requestForm({ onRange, onTyped, onBooked, capacity, resourceName = () => '' }) {
   let site = null;
@@ -28,6 +32,7 @@ export function requestForm({ onRange, onTyped, onBooked, capacity, resourceName
 
   const errBox = errorBox('book-error');
   errBox.dataset.testid = 'book-error';
+  errBox.tabIndex = -1;
   const result = h('div', { id: 'book-result', role: 'status' });
   const offer = h('div', { class: 'offer' });
   const series = seriesPart({
@@ -44,9 +49,11 @@ export function requestForm({ onRange, onTyped, onBooked, capacity, resourceName
       label();
     },
   });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'book-submit', 'data-testid': 'book-submit' });
+  // The button lives in the bar, outside the form's box, and sends it (form=).
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', id: 'book-submit', 'data-testid': 'book-submit', form: 'book-form' });
   const quantityField = field({ name: 'quantity', id: 'book-quantity', type: 'number', label: t('book.quantity'), value: 1, min: 1, step: 1, inputmode: 'numeric' });
   const summary = h('p', { class: 'summary', id: 'book-summary', 'aria-live': 'polite' });
+  const bar = h('div', { class: 'book-bar', hidden: true }, summary, submit);
   const resourceLine = h('p', { class: 'hint', id: 'book-resource-line' });
   const form = h('form', { id: 'book-form', class: 'book-form', novalidate: true, 'aria-describedby': 'book-error' },
     resourceLine,
@@ -57,8 +64,7 @@ export function requestForm({ onRange, onTyped, onBooked, capacity, resourceName
     quantityField,
     field({ name: 'note', id: 'book-note', type: 'textarea', label: t('book.note'), maxlength: 500, hint: t('book.noteHint') }),
     series.el,
-    summary, errBox, offer,
-    h('div', { class: 'actions' }, submit),
+    errBox, offer,
     series.preview,
     result);
   const el = h('section', { class: 'card', 'aria-labelledby': 'book-form-h', hidden: true },
@@ -69,25 +75,31 @@ export function requestForm({ onRange, onTyped, onBooked, capacity, resourceName
     site = s;
     resource = r;
     el.hidden = false;
-    const limits = limitsParts(r);
-    resourceLine.replaceChildren(h('strong', { text: r.name }), ' — ', rulesLine(r), limits.length ? ` · ${limits.join(' · ')}` : '');
+    bar.hidden = false;
+    describe(null);
     quantityField.hidden = r.kind !== 'space';
     F.quantity.max = String(r.capacity || '');
     F.quantity.value = '1';
     quantityField.querySelector('label').textContent = t('book.quantityOf', { unit: t(`unit.name.${r.unit}`), max: quantityText(r.capacity, r.unit) });
-    const step = r.slot_minutes ? String(r.slot_minutes * 60) : '60';
-    F.start.step = step;
-    F.end.step = step;
     series.show(s, r);
     label();
     clearErrors(form, errBox);
     offer.replaceChildren();
     result.replaceChildren();
+    // A range chosen for another resource does not follow to this one.
     const today = time.today(site.timezone);
-    if (!time.isDate(F.date.value)) F.date.value = today;
-    F.date.min = today;
-    F.date.max = r.max_advance_days ? time.addDays(today, r.max_advance_days) : '';
+    const date = readValue(F.date);
+    const last = r.max_advance_days ? time.addDays(today, r.max_advance_days) : '';
+    writeValue(F.date, date && date >= today && (!last || date <= last) ? date : today);
+    F.start.value = '';
+    F.end.value = '';
     changed();
+  }
+
+  /** describe writes the resource's rules over the form; certified as for rulesLine. */
+  function describe(certified) {
+    const limits = limitsParts(resource);
+    resourceLine.replaceChildren(h('strong', { text: resource.name }), ' — ', rulesLine(resource, { certified }), limits.length ? ` · ${limits.join(' · ')}` : '');
   }
 
   function label() {
@@ -96,7 +108,7 @@ export function requestForm({ onRange, onTyped, onBooked, capacity, resourceName
   }
 
   function fill({ date, start, end }) {
-    F.date.value = date;
+    writeValue(F.date, date);
     F.start.value = start;
     F.end.value = end;
     clearErrors(form, errBox);
@@ -108,40 +120,48 @@ export function requestForm({ onRange, onTyped, onBooked, capacity, resourceName
   /** readRange answers {startMs, endMs} from the form, or {error} in the contract's shape. */
   function readRange() {
     const z = site.timezone;
-    const date = F.date.value;
-    const st = F.start.value;
-    const en = F.end.value;
+    const date = readValue(F.date);
+    const st = readValue(F.start);
+    const en = readValue(F.end);
     const fields = {};
-    if (!time.isDate(date)) fields.date = t('app.required');
-    if (!st) fields.start = t('app.required');
-    if (!en) fields.end = t('app.required');
-    if (Object.keys(fields).length) return { error: { code: 'missing_fields', details: { fields } } };
+    for (const [name, v] of [['date', date], ['start', st], ['end', en]]) {
+      if (!v) fields[name] = formatProblem(F[name]) || t('app.required');
+    }
+    if (Object.keys(fields).length) return { error: { code: 'missing_fields', local: true, details: { fields } } };
     // An end at midnight is the end of the day, not its start.
     const endDate = en === '00:00' ? time.addDays(date, 1) : date;
     if (!time.existsLocal(date, st, z) || !time.existsLocal(endDate, en, z)) return { error: { code: 'nonexistent_time' } };
     const startMs = time.zonedToMs(date, st, z);
     const endMs = time.zonedToMs(endDate, en, z);
-    if (endMs <= startMs) return { error: { code: 'end_before_start', details: { fields: { end: t('error.end_before_start') } } } };
+    if (endMs <= startMs) return { error: { code: 'end_before_start', local: true, details: { fields: { end: t('error.end_before_start') } } } };
     return { startMs, endMs };
   }
 
   function changed() {
     const rg = readRange();
     if (rg.error) {
-      summary.textContent = '';
+      summary.textContent = t('book.summaryNone');
     } else {
       const minutes = Math.round((rg.endMs - rg.startMs) / 60000);
       const parts = [time.fmtRange(rg.startMs, rg.endMs, site.timezone), time.fmtDuration(minutes)];
       if (resource.kind === 'space') parts.push(quantityText(Number(F.quantity.value) || 0, resource.unit));
-      summary.textContent = `${t('book.summary')}: ${parts.join(' · ')}`;
+      summary.textContent = t('book.summaryOf', { what: parts.join(' · ') });
     }
     onRange(rg.error ? null : rg);
+  }
+
+  /** gridExample writes two starts on the resource's grid, from 10:00 on ("10:00, 10:30"); a day-long grid has only midnight. */
+  function gridExample(slot) {
+    if (!slot) return '';
+    if (slot >= 1440) return time.timeOf(0);
+    const a = Math.ceil(600 / slot) * slot;
+    return a + slot < 1440 ? `${time.timeOf(a)}, ${time.timeOf(a + slot)}` : time.timeOf(0);
   }
 
   function refusalParams(r) {
     return {
       slot: time.fmtDuration(r.slot_minutes || 0),
-      example: r.slot_minutes ? `${time.timeOf(600)}, ${time.timeOf(600 + r.slot_minutes)}` : '',
+      example: gridExample(r.slot_minutes),
       duration: durationRule(r),
       days: r.max_advance_days,
       hours: formatNumber(r.max_hours_per_week || 0),
@@ -197,9 +217,10 @@ export function requestForm({ onRange, onTyped, onBooked, capacity, resourceName
     result.replaceChildren();
     const r = resource;
     const rg = readRange();
-    const rule = series.active() && !rg.error ? series.rule(F.date.value) : {};
+    const rule = series.active() && !rg.error ? series.rule(readValue(F.date)) : {};
     if (rg.error || rule.error) {
       showRefusal(rg.error || rule.error);
+      reveal(errBox);
       return;
     }
     const z = site.timezone;
@@ -218,29 +239,57 @@ export function requestForm({ onRange, onTyped, onBooked, capacity, resourceName
       try {
         const b = await post('/bookings', body);
         F.note.value = '';
-        result.replaceChildren(h('div', { class: 'notice notice-ok', 'data-booking-id': String(b.id) },
+        result.replaceChildren(h('div', { class: 'notice notice-ok', 'data-booking-id': String(b.id), tabindex: '-1' },
           h('p', {}, t(b.status === 'pending' ? 'book.sentPending' : 'book.sentApproved', {
             name: r.name, range: time.fmtRange(b.start, b.end, z),
           })),
           h('p', {}, statusBadge(b.status), ' ', h('a', { href: '#/bookings', text: t('book.seeMine') }))));
+        // The range is booked now: sending it again would only clash with itself.
+        F.start.value = '';
+        F.end.value = '';
+        changed();
         onBooked();
+        reveal(result.firstChild);
       } catch (err) {
         showRefusal(err);
         if (err.code === 'conflict') {
           const slot = { resource_id: body.resource_id, start: body.start, end: body.end, quantity: body.quantity };
           offer.append(waitlistOffer(slot, { name: r.name, range: time.fmtRange(body.start, body.end, z) }));
         }
+        reveal(errBox);
       }
     });
   });
 
+  /** reveal brings an answer into view and gives it the focus, so that the keyboard goes on from there. */
+  function reveal(node) {
+    if (!node || !node.isConnected) return;
+    node.focus({ preventScroll: true });
+    const bottom = bar.getBoundingClientRect().height || 0;
+    const rect = node.getBoundingClientRect();
+    if (rect.top < 0 || rect.bottom > window.innerHeight - bottom) {
+      node.scrollIntoView({ block: 'center', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+    }
+  }
+
   form.addEventListener('input', (e) => {
     if (series.preview.contains(e.target)) return; // the preview's own choice
-    if (e.target === F.date || e.target === F.start) onTyped(e.target.name, e.target.value);
+    if (e.target === F.date || e.target === F.start) onTyped(e.target.name, readValue(e.target));
     series.clear();
     offer.replaceChildren();
     changed();
   });
 
-  return { el, show, fill, focus: () => F.date.focus() };
+  function clearRange() {
+    F.start.value = '';
+    F.end.value = '';
+    clearErrors(form, errBox);
+    delete errBox.dataset.code;
+    offer.replaceChildren();
+    result.replaceChildren();
+    series.clear();
+    if (resource) changed();
+  }
+
+  return { el, bar, show, fill, clearRange, setCertified: describe, focus: () => F.date.focus(), focusSend: () => submit.focus() };
 }

@@ -76,6 +76,7 @@ export function seriesItem(se, list, { lk, row, upcoming, onDone }) {
       message: `${name}: ${tn('series.cancelRestCount', ahead.length)}`,
       label: t('mine.cancelReason'),
       confirm: t('series.cancelRestConfirm'),
+      dismiss: t('series.keepDates'),
       danger: true,
     });
     if (reason !== null) await send({ reason }, button);
@@ -95,6 +96,7 @@ export function seriesItem(se, list, { lk, row, upcoming, onDone }) {
         { name: 'reason', type: 'textarea', label: t('mine.cancelReason'), maxlength: 500 },
       ],
       confirm: t('series.cancelRangeConfirm'),
+      dismiss: t('series.keepDates'),
       danger: true,
       live: (x) => (time.isDate(x.from) && time.isDate(x.to) && x.to >= x.from ? tn('series.inRange', within(x)) : ''),
       check(x) {

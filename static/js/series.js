@@ -7,7 +7,7 @@ import { post } from './api.js';
 import { t, tn } from './i18n.js';
 import * as time from './time.js';
 import { statusBadge, errorNote } from './format.js';
-import { field } from './forms.js';
+import { field, readValue, formatProblem } from './forms.js';
 import { MAX_OCCURRENCES, buildRule, countUntil, ruleText } from './recurrence.js';
 
 /**
@@ -66,7 +66,6 @@ export function seriesPart({ refusalText, onError, onBooked, onChange }) {
     site = s;
     resource = r;
     clear();
-    F.until.max = r.max_advance_days ? time.addDays(time.today(s.timezone), r.max_advance_days) : '';
   }
 
   const active = () => !!F.repeat.value;
@@ -74,10 +73,10 @@ export function seriesPart({ refusalText, onError, onBooked, onChange }) {
   /** rule answers {rrule} for a first occurrence on date, or {error} in the contract's shape. */
   function rule(date) {
     const kind = F.repeat.value;
-    const bad = (name, message) => ({ error: { code: 'validation', details: { fields: { [name]: message } } } });
+    const bad = (name, message) => ({ error: { code: 'validation', local: true, details: { fields: { [name]: message } } } });
     if (byUntil()) {
-      const u = F.until.value;
-      if (!time.isDate(u)) return bad('repeat_until', t('app.required'));
+      const u = readValue(F.until);
+      if (!time.isDate(u)) return bad('repeat_until', formatProblem(F.until) || t('app.required'));
       if (u <= date) return bad('repeat_until', t('series.untilAfter'));
       if (countUntil(kind, date, u) > MAX_OCCURRENCES) return bad('repeat_until', t('series.tooMany', { max: MAX_OCCURRENCES }));
       return { rrule: buildRule(kind, { until: u }) };

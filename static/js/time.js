@@ -46,7 +46,7 @@ export function localDate(ms, tz) {
 }
 
 /** localTime answers "HH:MM" for an instant in tz. */
-function localTime(ms, tz) {
+export function localTime(ms, tz) {
   const p = wallParts(ms, tz);
   return `${pad(p.hour)}:${pad(p.minute)}`;
 }
@@ -110,6 +110,46 @@ export const isDate = (s) => /^\d{4}-\d{2}-\d{2}$/.test(s || '');
 export function timeOf(minutes) {
   const m = ((minutes % 1440) + 1440) % 1440;
   return `${pad(Math.floor(m / 60))}:${pad(m % 60)}`;
+}
+
+// Typed dates and times. The browser's own date and time inputs follow the
+// browser's locale (12/02/2026 is 2 December in en-US, 02:00 PM), not the
+// interface's: Atelier's fields are text, day first and 24-hour in every
+// language, and read what people type.
+
+/** parseDateInput reads a typed date ("31/12/2026", also with . - or spaces, "31122026", or "2026-12-31") as "YYYY-MM-DD", or ''. */
+export function parseDateInput(s) {
+  const v = String(s || '').trim();
+  let r = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(v);
+  let y;
+  let m;
+  let d;
+  if (r) [y, m, d] = [r[1], r[2], r[3]].map(Number);
+  else if ((r = /^(\d{1,2})\s*[/.,\- ]\s*(\d{1,2})\s*[/.,\- ]\s*(\d{4}|\d{2})$/.exec(v))) [d, m, y] = [r[1], r[2], r[3]].map(Number);
+  else if ((r = /^(\d{2})(\d{2})(\d{4})$/.exec(v))) [d, m, y] = [r[1], r[2], r[3]].map(Number);
+  else return '';
+  if (y < 100) y += 2000;
+  const x = new Date(Date.UTC(y, m - 1, d));
+  if (x.getUTCFullYear() !== y || x.getUTCMonth() !== m - 1 || x.getUTCDate() !== d) return '';
+  return `${String(y).padStart(4, '0')}-${pad(m)}-${pad(d)}`;
+}
+
+/** fmtDateInput writes "YYYY-MM-DD" as it is typed: "31/12/2026" ('' for anything else). */
+export function fmtDateInput(date) {
+  if (!isDate(date)) return '';
+  const [y, m, d] = date.split('-');
+  return `${d}/${m}/${y}`;
+}
+
+/** parseTimeInput reads a typed time ("14:00", "14", "14h30", "14.30", "1430", "24:00" for midnight) as "HH:MM", or ''. */
+export function parseTimeInput(s) {
+  const v = String(s || '').trim().toLowerCase();
+  const r = /^(\d{1,2})(?:\s*[:.,hu]\s*(\d{2})?)?$/.exec(v) || /^(\d{1,2})(\d{2})$/.exec(v);
+  if (!r) return '';
+  const hh = Number(r[1]);
+  const mm = Number(r[2] || 0);
+  if (mm > 59 || hh > 24 || (hh === 24 && mm > 0)) return '';
+  return `${pad(hh % 24)}:${pad(mm)}`;
 }
 
 // Display, in the interface language and the site's zone.

@@ -85,7 +85,7 @@ export async function waitlistSection(section, { user, lk }) {
   }
 
   async function leaveEntry(w, name, range, button) {
-    const ok = await ask({ title: t('wait.leaveTitle'), message: `${name}, ${range}`, confirm: t('wait.leaveConfirm'), danger: true });
+    const ok = await ask({ title: t('wait.leaveTitle'), message: `${name}, ${range}`, confirm: t('wait.leaveConfirm'), dismiss: t('wait.stay'), danger: true });
     if (ok === null) return;
     let msg = null;
     await busy(button, async () => {

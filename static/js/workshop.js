@@ -146,7 +146,7 @@ function limitsForm(site, resources, onSaved) {
     force.addEventListener('click', async () => {
       const reason = await ask({
         title: t('site.forceTitle'), message: tn('site.forceMessage', list.length),
-        label: t('site.forceReason'), required: true, confirm: t('site.forceButton'), danger: true,
+        label: t('site.forceReason'), required: true, confirm: t('site.forceButton'), dismiss: t('site.forceKeep'), danger: true,
       });
       if (reason === null) return;
       await send({ ...payload, force: true, reason }, force, list.length);
