@@ -150,10 +150,7 @@ func placeBooking(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (
 	if err := Check(f); err != nil {
 		return nil, nil, err
 	}
-	status := StatusApproved
-	if f.Resource.RequiresApproval && !actor.Role.IsHost() {
-		status = StatusPending
-	}
+	status := initialStatus(f.Resource, actor)
 	b := &Booking{
 		ResourceID: req.ResourceID, MemberID: req.MemberID, SeriesID: req.SeriesID, StartAt: req.Start, EndAt: req.End,
 		BusyUntil: req.End.Add(f.Resource.Buffer()), Quantity: req.Quantity,
@@ -446,7 +443,7 @@ func (db *DB) Decide(ctx context.Context, actor *User, id int64, move Transition
 		if move == Approve {
 			return nil
 		}
-		return db.promote(tx, now, cur.ResourceID, []Span{{cur.StartAt, cur.BusyUntil}})
+		return db.promote(tx, now, cur.ResourceID, []schedule.Interval{{Start: cur.StartAt, End: cur.BusyUntil}})
 	})
 	if err != nil {
 		return nil, translate(err)

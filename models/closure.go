@@ -138,6 +138,6 @@ func (db *DB) DeleteClosure(ctx context.Context, actor *User, resourceID, id int
 			return err
 		}
 		// The reopened time may now hold what people wait for.
-		return db.promote(tx, db.now(), resourceID, []Span{{c.StartAt, c.EndAt}})
+		return db.promote(tx, db.now(), resourceID, []schedule.Interval{{Start: c.StartAt, End: c.EndAt}})
 	}))
 }

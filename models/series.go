@@ -1,6 +1,7 @@
 package models
 
 import (
+	"atelier/schedule"
 	"context"
 	"errors"
 	"fmt"
@@ -74,7 +75,7 @@ var rruleKeys = map[string]*regexp.Regexp{
 // INTERVAL, BYDAY, WKST, and COUNT or UNTIL (UTC, or a date), at most
 // MaxOccurrences occurrences. Anything else is a validation *Error on
 // field "rrule".
-func Occurrences(rule string, first Span, loc *time.Location) ([]Span, error) {
+func Occurrences(rule string, first schedule.Interval, loc *time.Location) ([]schedule.Interval, error) {
 	bad := func(msg string) error { return Invalid("rrule", msg) }
 	if rule == "" {
 		return nil, bad("A rule is required, such as FREQ=WEEKLY;COUNT=10.")
@@ -130,7 +131,7 @@ func Occurrences(rule string, first Span, loc *time.Location) ([]Span, error) {
 	// The end's wall clock, as whole days and a time of day after the
 	// start's date, so every occurrence ends at the same local time.
 	endDays := civilDays(start, end)
-	var out []Span
+	var out []schedule.Interval
 	next := r.Iterator()
 	for {
 		t, ok := next()
@@ -143,7 +144,7 @@ func Occurrences(rule string, first Span, loc *time.Location) ([]Span, error) {
 		t = t.In(loc)
 		s := time.Date(t.Year(), t.Month(), t.Day(), start.Hour(), start.Minute(), start.Second(), 0, loc)
 		e := time.Date(t.Year(), t.Month(), t.Day()+endDays, end.Hour(), end.Minute(), end.Second(), 0, loc)
-		out = append(out, Span{Start: s.UTC(), End: e.UTC()})
+		out = append(out, schedule.Interval{Start: s.UTC(), End: e.UTC()})
 	}
 	if len(out) == 0 {
 		return nil, bad("This rule gives no occurrence.")
@@ -158,9 +159,6 @@ func civilDays(a, b time.Time) int {
 	db := time.Date(bl.Year(), bl.Month(), bl.Day(), 12, 0, 0, 0, time.UTC)
 	return int(db.Sub(da).Hours() / 24)
 }
-
-// Span is a half-open time range [Start, End).
-type Span struct{ Start, End time.Time }
 
 // errPreview rolls a preview's transaction back once it has judged.
 var errPreview = errors.New("preview: roll back")
@@ -212,7 +210,7 @@ func (db *DB) series(ctx context.Context, actor *User, req SeriesRequest, previe
 		}
 		return nil, err
 	}
-	spans, err := Occurrences(req.RRule, Span{req.Start, req.End}, r.Location())
+	spans, err := Occurrences(req.RRule, schedule.Interval{Start: req.Start, End: req.End}, r.Location())
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +262,7 @@ func (db *DB) series(ctx context.Context, actor *User, req SeriesRequest, previe
 		for _, sp := range spans {
 			if !skippedAt(s.Skipped, sp.Start) {
 				s.Bookings = append(s.Bookings, Booking{ResourceID: r.ID, MemberID: req.MemberID, StartAt: sp.Start,
-					EndAt: sp.End, Quantity: req.Quantity, Status: previewStatus(r, actor), Note: s.Note,
+					EndAt: sp.End, Quantity: req.Quantity, Status: initialStatus(r, actor), Note: s.Note,
 					ResourceName: r.Name, Timezone: r.Timezone, CreatedAt: now, UpdatedAt: now})
 			}
 		}
@@ -279,7 +277,9 @@ func (db *DB) series(ctx context.Context, actor *User, req SeriesRequest, previe
 	return s, nil
 }
 
-func previewStatus(r *Resource, actor *User) string {
+// initialStatus is a new booking's status: pending where the resource
+// needs approval, unless a host asks.
+func initialStatus(r *Resource, actor *User) string {
 	if r.RequiresApproval && !actor.Role.IsHost() {
 		return StatusPending
 	}
@@ -378,15 +378,6 @@ func (db *DB) fillSeries(ctx context.Context, list []*Series) error {
 	return nil
 }
 
-// Location is the time zone of the series' site, known once its
-// occurrences are read.
-func (s *Series) Location() *time.Location {
-	if len(s.Bookings) > 0 {
-		return s.Bookings[0].Location()
-	}
-	return time.UTC
-}
-
 // SeriesRange narrows a series cancellation to the occurrences starting in
 // [From, To); zero bounds are open.
 type SeriesRange struct{ From, To time.Time }
@@ -462,9 +453,9 @@ func (db *DB) DecideSeries(ctx context.Context, actor *User, id int64, move Tran
 		if move == Approve {
 			return nil
 		}
-		freed := make([]Span, len(hit))
+		freed := make([]schedule.Interval, len(hit))
 		for i, b := range hit {
-			freed[i] = Span{b.StartAt, b.BusyUntil}
+			freed[i] = schedule.Interval{Start: b.StartAt, End: b.BusyUntil}
 		}
 		return db.promote(tx, now, s.ResourceID, freed)
 	})

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"atelier/schedule"
 	"context"
 	"errors"
 	"time"
@@ -145,7 +146,7 @@ func (db *DB) LeaveWaitlist(ctx context.Context, actor *User, id int64) error {
 // each judged by the rules for its own member at this moment, become
 // bookings while they fit; an entry that does not fit (or now breaks its
 // member's quota) stays waiting and later ones that fit go first.
-func (db *DB) promote(tx *gorm.DB, now time.Time, resourceID int64, spans []Span) error {
+func (db *DB) promote(tx *gorm.DB, now time.Time, resourceID int64, spans []schedule.Interval) error {
 	if len(spans) == 0 {
 		return nil
 	}
@@ -203,7 +204,7 @@ func (db *DB) promote(tx *gorm.DB, now time.Time, resourceID int64, spans []Span
 
 // overlapsAny reports whether w's range, widened by a day of buffer at its
 // end, meets one of spans.
-func overlapsAny(w WaitEntry, spans []Span) bool {
+func overlapsAny(w WaitEntry, spans []schedule.Interval) bool {
 	for _, s := range spans {
 		if w.StartAt.Before(s.End) && w.EndAt.Add(24*time.Hour).After(s.Start) {
 			return true
