@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"atelier/models"
 	"atelier/schedule"
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -38,14 +41,21 @@ func (s *server) handleAvailability(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	r, site, slices, err := s.db.Availability(c.Request().Context(), id, schedule.Interval{Start: from, End: to})
+	// Encoded once, then served from the cache until a write touches the
+	// resource or its site.
+	body, err := s.db.AvailabilityEncoded(c.Request().Context(), id, schedule.Interval{Start: from, End: to},
+		func(r *models.Resource, site *models.Site, slices []models.Slice) ([]byte, error) {
+			loc := site.Location()
+			out := availabilityResponse{ResourceID: r.ID, Capacity: r.Capacity, Unit: r.Unit, Intervals: make([]sliceJSON, len(slices))}
+			for i, sl := range slices {
+				out.Intervals[i] = sliceJSON{Start: sl.Start.In(loc), End: sl.End.In(loc), Available: sl.Available, State: sl.State}
+			}
+			var buf bytes.Buffer
+			err := json.NewEncoder(&buf).Encode(out)
+			return buf.Bytes(), err
+		})
 	if err != nil {
 		return err
 	}
-	loc := site.Location()
-	out := availabilityResponse{ResourceID: r.ID, Capacity: r.Capacity, Unit: r.Unit, Intervals: make([]sliceJSON, len(slices))}
-	for i, sl := range slices {
-		out.Intervals[i] = sliceJSON{Start: sl.Start.In(loc), End: sl.End.In(loc), Available: sl.Available, State: sl.State}
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSONBlob(http.StatusOK, body)
 }

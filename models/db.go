@@ -48,6 +48,13 @@ type DB struct {
 	passwords *passwordPool
 	feedKey   []byte
 	keyMu     sync.Mutex
+	// writer is SQLite's group commit (nil on PostgreSQL).
+	writer *writer
+	// avail keeps availability answers; version and listener learn of
+	// writes it did not make itself.
+	avail    *availCache
+	version  *sqliteVersion
+	listener *pgListener
 }
 
 // Open connects to dsn (a file path for SQLite, a postgres:// URL for
@@ -55,6 +62,9 @@ type DB struct {
 // reached or migrated.
 func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 	db := &DB{Now: time.Now, log: log, passwords: newPasswordPool()}
+	if log == nil {
+		db.log = slog.New(slog.DiscardHandler)
+	}
 	cfg := func() *gorm.Config {
 		return &gorm.Config{
 			Logger:         logger.Discard,
@@ -91,8 +101,10 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		w.SetMaxOpenConns(1)
-		w.SetMaxIdleConns(1)
+		// One connection for the group commit (writer), held for good;
+		// one for the rest (migrations at start, pings).
+		w.SetMaxOpenConns(2)
+		w.SetMaxIdleConns(2)
 		w.SetConnMaxIdleTime(0)
 		if db.read, err = gorm.Open(sqlite.Open(base+"&mode=ro"), cfg()); err != nil {
 			return nil, fmt.Errorf("open sqlite reader: %w", err)
@@ -112,11 +124,51 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
+	if err := db.startCache(dsn); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
+}
+
+// startCache starts what keeps availability answers fresh, and on SQLite
+// the group commit that every write then goes through.
+func (db *DB) startCache(dsn string) error {
+	db.avail = newAvailCache()
+	if db.Dialect == Postgres {
+		db.listener = newPGListener(dsn, db.avail, db.write, db.log)
+		db.avail.fresh = db.listener.fresh
+		return nil
+	}
+	r, err := db.read.DB()
+	if err != nil {
+		return err
+	}
+	conn, err := r.Conn(context.Background())
+	if err != nil {
+		return err
+	}
+	db.version = &sqliteVersion{conn: conn}
+	db.version.seen()
+	db.avail.fresh = func(ctx context.Context) error { return db.version.check(ctx, db.avail) }
+	db.writer, err = newWriter(db.write, db.log, func(t touched) {
+		db.avail.invalidate(t)
+		db.version.seen()
+	})
+	return err
 }
 
 // Close releases every connection.
 func (db *DB) Close() error {
+	if db.writer != nil {
+		db.writer.close()
+	}
+	if db.listener != nil {
+		db.listener.close()
+	}
+	if db.version != nil {
+		db.version.conn.Close()
+	}
 	var errs []error
 	for _, g := range []*gorm.DB{db.write, db.read} {
 		if g == nil {
@@ -160,10 +212,23 @@ func (db *DB) PoolStats() (open, inUse int) {
 // r returns a fresh session for reads.
 func (db *DB) r(ctx context.Context) *gorm.DB { return db.read.WithContext(ctx) }
 
-// tx runs fn in a write transaction; on SQLite the transaction holds the
-// write lock from its first statement. Only tx may be used inside fn.
+// tx runs fn in a write transaction and returns once it is committed, or
+// rolled back with fn's error. Every write goes through it. On SQLite it
+// is one request of the group commit (writer): it holds the write lock
+// from its first statement, and shares its commit with the requests
+// waiting beside it. Only tx may be used inside fn, and fn must not call
+// db.tx. What fn's locks record as touched is invalidated in the
+// availability cache before tx returns.
 func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return db.write.WithContext(ctx).Transaction(fn)
+	if db.writer != nil {
+		return db.writer.do(ctx, fn)
+	}
+	var t touched
+	err := db.write.WithContext(withTouched(ctx, &t)).Transaction(fn)
+	if err == nil && db.avail != nil && !t.empty() {
+		db.avail.invalidate(t)
+	}
+	return err
 }
 
 // forUpdate locks the selected rows on PostgreSQL; SQLite's immediate
@@ -255,13 +320,26 @@ func first[T any](q *gorm.DB, id int64, what string) (*T, error) {
 // every booking, closure and change of one resource across servers; on
 // SQLite the immediate transaction already holds the write lock. It
 // returns a not_found *Error when there is no such resource.
+//
+// It also records the resource as touched (see touched), and on
+// PostgreSQL tells the other servers so in the same statement.
 func lockResource(tx *gorm.DB, id int64) error {
-	var ids []int64
-	if err := forUpdate(tx.Table("resources").Where("id = ?", id)).Pluck("id", &ids).Error; err != nil {
+	var n int64
+	var err error
+	if tx.Dialector.Name() == "postgres" {
+		var rows []struct{ ID int64 }
+		err = tx.Raw("SELECT id, pg_notify(?, 'r' || id::text)::text AS sent FROM resources WHERE id = ? FOR UPDATE",
+			availChannel, id).Scan(&rows).Error
+		n = int64(len(rows))
+	} else {
+		err = tx.Table("resources").Where("id = ?", id).Count(&n).Error
+	}
+	if err != nil {
 		return err
 	}
-	if len(ids) == 0 {
+	if n == 0 {
 		return notFound("Resource")
 	}
+	touchResource(tx, id)
 	return nil
 }

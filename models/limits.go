@@ -73,18 +73,26 @@ func siteLoads(q *gorm.DB, siteID int64, span schedule.Interval) ([]SiteLoad, er
 // of different machines of one site must not judge at the same time. It is
 // always taken after the resource's lock (lockSiteResources takes the
 // resources first too), so two writers never wait on each other in turn.
+//
+// It records the site as touched: a booking under a limit takes time
+// from the site's other machines.
 func lockSite(tx *gorm.DB, id int64) error {
+	touchSite(tx, id)
 	if tx.Dialector.Name() == "sqlite" {
 		return nil // the single writer holds the whole database already
 	}
-	var ids []int64
-	return forUpdate(tx.Table("sites").Where("id = ?", id)).Pluck("id", &ids).Error
+	var rows []struct{ ID int64 }
+	return tx.Raw("SELECT id, pg_notify(?, 's' || id::text)::text AS sent FROM sites WHERE id = ? FOR UPDATE",
+		availChannel, id).Scan(&rows).Error
 }
 
 // lockSiteResources locks every resource of a site, in id order, before
 // the site itself: a change of the site's limits then waits for the
 // bookings being judged and holds off new ones.
 func lockSiteResources(tx *gorm.DB, siteID int64) error {
+	if err := touchSiteAll(tx, siteID); err != nil {
+		return err
+	}
 	var ids []int64
 	return forUpdate(tx.Table("resources").Where("zone_id IN (SELECT id FROM zones WHERE site_id = ?)", siteID).
 		Order("id")).Pluck("id", &ids).Error

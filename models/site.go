@@ -208,6 +208,13 @@ func (db *DB) UpdateSite(ctx context.Context, actor *User, id int64, p SitePatch
 	now := db.now()
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		limits := p.PowerKW != nil || p.LoudAtOnce != nil
+		if !limits {
+			// Its hours and time zone shape every resource's availability
+			// (lockSiteResources records as much when limits change).
+			if err := touchSiteAll(tx, id); err != nil {
+				return err
+			}
+		}
 		if limits {
 			// Resources before the site, the order every booking takes.
 			if err := lockSiteResources(tx, id); err != nil {
