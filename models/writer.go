@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	"gorm.io/gorm"
 )
@@ -33,6 +34,9 @@ type writer struct {
 	// committed runs after each commit, before any request is answered.
 	committed func(touched)
 	closeOnce sync.Once
+	// Counts for metrics: batches committed or rolled back, the requests
+	// in them, and requests waiting to be taken.
+	batches, requests, waiting atomic.Int64
 }
 
 // maxBatch bounds one transaction: the last request of a batch waits for
@@ -83,11 +87,15 @@ func (w *writer) do(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	}
 	r := &writeReq{fn: fn, done: make(chan struct{})}
 	r.ctx = withTouched(ctx, &r.touch)
+	w.waiting.Add(1)
 	select {
 	case w.queue <- r:
+		w.waiting.Add(-1)
 	case <-w.stop:
+		w.waiting.Add(-1)
 		return errWriterClosed
 	case <-ctx.Done():
+		w.waiting.Add(-1)
 		return ctx.Err()
 	}
 	<-r.done
@@ -142,6 +150,8 @@ func (w *writer) run(batch []*writeReq) {
 	if len(live) == 0 {
 		return
 	}
+	w.batches.Add(1)
+	w.requests.Add(int64(len(live)))
 	bg := context.Background()
 	if err := w.conn.exec(bg, "BEGIN IMMEDIATE"); err != nil {
 		w.reconnect(err)
@@ -322,4 +332,14 @@ func (c *stmtConn) QueryRowContext(ctx context.Context, query string, args ...an
 func (c *stmtConn) Commit() error { return errors.New("models: a request cannot commit the batch") }
 func (c *stmtConn) Rollback() error {
 	return errors.New("models: a request cannot roll back the batch")
+}
+
+// WriteBatches reports SQLite's group commit: the transactions run, the
+// requests they carried, and the requests waiting now (all 0 on
+// PostgreSQL, where each request is its own transaction).
+func (db *DB) WriteBatches() (batches, requests, waiting int64) {
+	if db.writer == nil {
+		return 0, 0, 0
+	}
+	return db.writer.batches.Load(), db.writer.requests.Load(), db.writer.waiting.Load()
 }
