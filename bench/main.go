@@ -69,7 +69,7 @@ func parse(args []string, out io.Writer) (config, error) {
 	fs.IntVar(&c.MaxCount, "max-requests", 1_000_000, "upper bound of requests per workload")
 	fs.BoolVar(&c.Keep, "keep", false, "keep the PostgreSQL schema afterwards")
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the generated history")
-	fs.StringVar(&c.Workloads, "only", "", "comma-separated workloads to run (create,availability,list,feed,feed-typical,bare); all when empty")
+	fs.StringVar(&c.Workloads, "only", "", "comma-separated workloads to run (create,availability,availability-same,list,feed,feed-typical,bare); all when empty")
 	fs.BoolVar(&c.Reuse, "reuse", false, "measure an existing SQLite file built by an earlier run instead of building one")
 	fs.BoolVar(&c.BuildOnly, "build-only", false, "only build the dataset into -db as given (used by the bench itself, in a child process)")
 	fs.StringVar(&c.Profile, "cpuprofile", "", "write a CPU profile of the measurements (not of the build) to this file")

@@ -69,6 +69,7 @@ func measure(ctx context.Context, cfg config, w *world, srv *server, rep *report
 		rot  bool
 	}{
 		{"availability (resource-week)", w.availabilityOp(plain), false},
+		{"availability (one machine-week, again)", w.sameWeekOp(plain), false},
 		{"member's booking list", func(ctx context.Context, c int, _ int64) (int, error) {
 			b, err := plain[c].do(ctx, "GET", "/api/v1/bookings", w.typicalTokens[c], nil, 200)
 			return len(b), err
@@ -76,7 +77,7 @@ func measure(ctx context.Context, cfg config, w *world, srv *server, rep *report
 		{"member feed, ~2,000 events", w.feedOp(srv.base, cfg.Clients, w.heavyFeeds), true},
 		{"member feed, typical", w.feedOp(srv.base, cfg.Clients, w.typicalFeeds), true},
 	}
-	keys := []string{"availability", "list", "feed", "feed-typical"}
+	keys := []string{"availability", "availability-same", "list", "feed", "feed-typical"}
 	for k, r := range reads {
 		if !cfg.wants(keys[k]) {
 			continue
@@ -140,6 +141,22 @@ func (w *world) availabilityOp(plain []*client) op {
 		to := from.AddDate(0, 0, 7)
 		path := fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", res,
 			url.QueryEscape(from.Format(time.RFC3339)), url.QueryEscape(to.Format(time.RFC3339)))
+		b, err := plain[c].do(ctx, "GET", path, w.typicalTokens[c], nil, 200)
+		return len(b), err
+	}
+}
+
+// sameWeekOp asks for one machine's week in the middle of the history,
+// again and again: the week a booking screen shows, which every member
+// looking at that machine asks for. After the first answer it comes from
+// the cache until a write touches the machine.
+func (w *world) sameWeekOp(plain []*client) op {
+	day := w.From.Add(w.To.Sub(w.From) / 2).In(w.loc)
+	day = day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+	from := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, w.loc)
+	path := fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.resources[0],
+		url.QueryEscape(from.Format(time.RFC3339)), url.QueryEscape(from.AddDate(0, 0, 7).Format(time.RFC3339)))
+	return func(ctx context.Context, c int, _ int64) (int, error) {
 		b, err := plain[c].do(ctx, "GET", path, w.typicalTokens[c], nil, 200)
 		return len(b), err
 	}

@@ -70,6 +70,15 @@ func newMetrics(db *models.DB) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "atelier_db_connections_in_use", Help: "Connections of the database write pool in use.",
 		}, func() float64 { _, inUse := db.PoolStats(); return float64(inUse) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "atelier_write_batches_total", Help: "SQLite group commit: write transactions run, each carrying one or more requests.",
+		}, func() float64 { b, _, _ := db.WriteBatches(); return float64(b) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "atelier_write_requests_total", Help: "SQLite group commit: write requests carried by those transactions.",
+		}, func() float64 { _, r, _ := db.WriteBatches(); return float64(r) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "atelier_write_requests_waiting", Help: "SQLite group commit: write requests waiting for the writer.",
+		}, func() float64 { _, _, w := db.WriteBatches(); return float64(w) }),
 	)
 	return m
 }

@@ -29,6 +29,7 @@ type Resource struct {
 	ZoneID                int64
 	SiteID                int64  `gorm:"->;column:site_id"`
 	Timezone              string `gorm:"->;column:timezone"` // the site's, read with the resource
+	ZoneName              string `gorm:"->;column:zone_name"`
 	Name                  string
 	Kind                  string
 	Capacity              int
@@ -127,7 +128,7 @@ func (r *Resource) validate(zone *Zone) error {
 }
 
 func resources(q *gorm.DB) *gorm.DB {
-	return q.Table("resources").Select("resources.*, zones.site_id AS site_id, sites.timezone AS timezone").
+	return q.Table("resources").Select("resources.*, zones.site_id AS site_id, zones.name AS zone_name, sites.timezone AS timezone").
 		Joins("JOIN zones ON zones.id = resources.zone_id").
 		Joins("JOIN sites ON sites.id = zones.site_id")
 }
