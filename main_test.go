@@ -21,6 +21,7 @@ import (
 
 	"atelier/internal/apitest"
 	"atelier/internal/apitest/testclock"
+	"atelier/models"
 )
 
 // The tests in this file drive run() in the test process, as main does,
@@ -367,44 +368,42 @@ func adminEnv(dsn string) map[string]string {
 // which completes with 201; run then returns nil, and the booking and the
 // bearer token are there after a restart on the same database.
 func TestGracefulShutdown(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			t.Parallel()
-			env := adminEnv(apitest.DSN(t, d))
-			in := startRun(t, env)
-			c := newClient(in.addr)
-			if code := c.login(t, adminEmail, adminPassword); code != 200 {
-				t.Fatalf("admin login: %d", code)
-			}
-			c.must(t, 200, "GET", "/api/v1/me", nil)
-			machines := newMachines(t, c, 1)
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		t.Parallel()
+		env := adminEnv(apitest.DSN(t, d))
+		in := startRun(t, env)
+		c := newClient(in.addr)
+		if code := c.login(t, adminEmail, adminPassword); code != 200 {
+			t.Fatalf("admin login: %d", code)
+		}
+		c.must(t, 200, "GET", "/api/v1/me", nil)
+		machines := newMachines(t, c, 1)
 
-			slow := startSlowRequest(t, in.addr, "/api/v1/bookings", c.token, bookingBody(machines[0], 0, "in flight"))
-			in.cancel()
-			waitRefused(t, in.addr)
-			select {
-			case err := <-in.done:
-				in.result = &err
-				t.Fatalf("run returned (%v) while a request was in flight", err)
-			case <-time.After(300 * time.Millisecond):
-			}
-			code, created := slow.finish(t)
-			if code != http.StatusCreated {
-				t.Fatalf("the in-flight booking: want 201, got %d %s", code, created)
-			}
-			if err := in.stop(t); err != nil {
-				t.Fatalf("run after a graceful shutdown: want nil, got %v", err)
-			}
+		slow := startSlowRequest(t, in.addr, "/api/v1/bookings", c.token, bookingBody(machines[0], 0, "in flight"))
+		in.cancel()
+		waitRefused(t, in.addr)
+		select {
+		case err := <-in.done:
+			in.result = &err
+			t.Fatalf("run returned (%v) while a request was in flight", err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		code, created := slow.finish(t)
+		if code != http.StatusCreated {
+			t.Fatalf("the in-flight booking: want 201, got %d %s", code, created)
+		}
+		if err := in.stop(t); err != nil {
+			t.Fatalf("run after a graceful shutdown: want nil, got %v", err)
+		}
 
-			again := startRun(t, env)
-			c2 := newClient(again.addr)
-			c2.token = c.token
-			got := c2.must(t, 200, "GET", fmt.Sprintf("/api/v1/bookings/%d", idOf(t, created)), nil)
-			if !sameJSON(created, got) {
-				t.Errorf("the booking acknowledged during the shutdown changed:\nwas %s\nnow %s", created, got)
-			}
-		})
-	}
+		again := startRun(t, env)
+		c2 := newClient(again.addr)
+		c2.token = c.token
+		got := c2.must(t, 200, "GET", fmt.Sprintf("/api/v1/bookings/%d", idOf(t, created)), nil)
+		if !sameJSON(created, got) {
+			t.Errorf("the booking acknowledged during the shutdown changed:\nwas %s\nnow %s", created, got)
+		}
+	})
 }
 
 // TestConfigErrors gives run a configuration it must refuse: run returns
@@ -486,22 +485,20 @@ func TestStartFailures(t *testing.T) {
 // while the database is still being opened) is a clean stop: run returns
 // nil at once instead of blaming the database.
 func TestStopWhileStarting(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			cancel()
-			env := adminEnv(apitest.DSN(t, d))
-			out := newOutput()
-			if err := run(ctx, []string{"atelier"}, func(k string) string { return env[k] }, out); err != nil {
-				t.Fatalf("run stopped while starting: want nil, got %v\n%s", err, out)
-			}
-			select {
-			case addr := <-out.addr:
-				t.Errorf("run listened on %s although it was stopped before", addr)
-			default:
-			}
-		})
-	}
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		env := adminEnv(apitest.DSN(t, d))
+		out := newOutput()
+		if err := run(ctx, []string{"atelier"}, func(k string) string { return env[k] }, out); err != nil {
+			t.Fatalf("run stopped while starting: want nil, got %v\n%s", err, out)
+		}
+		select {
+		case addr := <-out.addr:
+			t.Errorf("run listened on %s although it was stopped before", addr)
+		default:
+		}
+	})
 }
 
 var generatedPassword = regexp.MustCompile(`sign in as admin@atelier\.local with the password (\S+) \(shown once\)`)

@@ -18,9 +18,7 @@ import (
 // TestCalendarFeedRotation: a rotated URL is dead, and answers exactly what
 // a URL that never existed answers; the new one works.
 func TestCalendarFeedRotation(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Rosa Rotate")
+	env, w, m := apitest.NewWithMember(t, "Rosa Rotate")
 	b := book(t, env, m.Token, w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0), "")
 	uid := uidOf(t, env, m.Token, b.ID)
 
@@ -106,9 +104,7 @@ func TestCalendarFeedRotation(t *testing.T) {
 // TestCalendarFeedIsolation: one member's feed and .ics never show
 // another's bookings.
 func TestCalendarFeedIsolation(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	alice := env.NewUser(t, models.RoleMember, "Alice Arbre")
+	env, w, alice := apitest.NewWithMember(t, "Alice Arbre")
 	bob := env.NewUser(t, models.RoleMember, "Bob Bouleau")
 	var aIDs, bIDs []booking
 	for i := 0; i < 3; i++ {
@@ -194,9 +190,7 @@ func TestCalendarFeedIsolation(t *testing.T) {
 // TestCalendarResourceViews: a resource's busy time for members and for the
 // public shows neither names nor notes; hosts see who booked.
 func TestCalendarResourceViews(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	alice := env.NewUser(t, models.RoleMember, "Alice Arbre")
+	env, w, alice := apitest.NewWithMember(t, "Alice Arbre")
 	bob := env.NewUser(t, models.RoleMember, "Bob Bouleau")
 	carol := env.NewUser(t, models.RoleMember, "Carol Chene")
 	bs := []booking{
@@ -261,43 +255,41 @@ func TestCalendarResourceViews(t *testing.T) {
 // at once, and asks for a first URL from many requests at once: afterwards
 // exactly one of the URLs handed out works, the one GET /me/calendar gives.
 func TestCalendarFeedRotationRace(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			env := apitest.NewOn(t, d)
-			w := env.NewWorkshop(t)
-			m := env.NewUser(t, models.RoleMember, "Rita Race")
-			res := fmt.Sprintf("/api/v1/resources/%d/feed", w.Machine)
-			for _, c := range []struct {
-				name, method, route, token, current string
-			}{
-				{"first member URL", "GET", "/api/v1/me/calendar", m.Token, "/api/v1/me/calendar"},
-				{"member rotation", "POST", "/api/v1/me/calendar/rotate", m.Token, "/api/v1/me/calendar"},
-				{"first resource URL", "GET", res, w.Manager.Token, res},
-				{"resource rotation", "POST", res + "/rotate", w.Manager.Token, res},
-			} {
-				urls := apitest.Burst(12, func(int) string {
-					r := env.Do(c.method, c.route, c.token, nil)
-					var u struct {
-						URL string `json:"url"`
-					}
-					json.Unmarshal(r.Body, &u)
-					return fmt.Sprintf("%d %s", r.Code, strings.TrimPrefix(u.URL, publicURL))
-				})
-				current := feedPath(t, env, "GET", c.current, c.token)
-				live := map[string]bool{}
-				for _, u := range urls {
-					code, path, _ := strings.Cut(u, " ")
-					if code != "200" {
-						t.Fatalf("%s: a request answered %s", c.name, u)
-					}
-					if env.Do("GET", path, "", nil).Code == 200 {
-						live[path] = true
-					}
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		env := apitest.NewOn(t, d)
+		w := env.NewWorkshop(t)
+		m := env.NewUser(t, models.RoleMember, "Rita Race")
+		res := fmt.Sprintf("/api/v1/resources/%d/feed", w.Machine)
+		for _, c := range []struct {
+			name, method, route, token, current string
+		}{
+			{"first member URL", "GET", "/api/v1/me/calendar", m.Token, "/api/v1/me/calendar"},
+			{"member rotation", "POST", "/api/v1/me/calendar/rotate", m.Token, "/api/v1/me/calendar"},
+			{"first resource URL", "GET", res, w.Manager.Token, res},
+			{"resource rotation", "POST", res + "/rotate", w.Manager.Token, res},
+		} {
+			urls := apitest.Burst(12, func(int) string {
+				r := env.Do(c.method, c.route, c.token, nil)
+				var u struct {
+					URL string `json:"url"`
 				}
-				if len(live) != 1 || !live[current] {
-					t.Fatalf("%s: %d of the URLs handed out work (%v); want only the current one, %s", c.name, len(live), live, current)
+				json.Unmarshal(r.Body, &u)
+				return fmt.Sprintf("%d %s", r.Code, strings.TrimPrefix(u.URL, publicURL))
+			})
+			current := feedPath(t, env, "GET", c.current, c.token)
+			live := map[string]bool{}
+			for _, u := range urls {
+				code, path, _ := strings.Cut(u, " ")
+				if code != "200" {
+					t.Fatalf("%s: a request answered %s", c.name, u)
+				}
+				if env.Do("GET", path, "", nil).Code == 200 {
+					live[path] = true
 				}
 			}
-		})
-	}
+			if len(live) != 1 || !live[current] {
+				t.Fatalf("%s: %d of the URLs handed out work (%v); want only the current one, %s", c.name, len(live), live, current)
+			}
+		}
+	})
 }

@@ -11,15 +11,12 @@ import (
 
 	"atelier/internal/apitest"
 	"atelier/internal/apitest/testclock"
-	"atelier/models"
 )
 
 // TestCalendarFeedConditional: validators, 304 to an unchanged feed, 200
 // with a new ETag once something changed.
 func TestCalendarFeedConditional(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Connie Cache")
+	env, w, m := apitest.NewWithMember(t, "Connie Cache")
 	book(t, env, m.Token, w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0), "")
 	path := myFeed(t, env, m.Token)
 

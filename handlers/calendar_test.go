@@ -10,15 +10,13 @@ package handlers_test
 // calendar_conditional_test.go.
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"atelier/internal/apitest"
+	"atelier/internal/apitest/icaltest"
 	"atelier/internal/apitest/testclock"
 	"atelier/models"
 
@@ -41,15 +39,7 @@ type feed struct {
 // METHOD:PUBLISH, and on each event a unique UID, a DTSTAMP and times.
 func parseICS(t testing.TB, body []byte) *feed {
 	t.Helper()
-	checkLines(t, body)
-	dec := ical.NewDecoder(bytes.NewReader(body))
-	cal, err := dec.Decode()
-	if err != nil {
-		t.Fatalf("go-ical cannot parse the calendar: %v\n%s", err, body)
-	}
-	if _, err := dec.Decode(); err != io.EOF {
-		t.Fatalf("something follows END:VCALENDAR (%v)\n%s", err, body)
-	}
+	cal := icaltest.Parse(t, body)
 	if cal.Name != ical.CompCalendar {
 		t.Fatalf("top component is %q, want VCALENDAR", cal.Name)
 	}
@@ -82,41 +72,11 @@ func parseICS(t testing.TB, body []byte) *feed {
 	return f
 }
 
-// checkLines checks RFC 5545 section 3.1: every line ends in CRLF (no bare
-// CR or LF anywhere), no physical line is longer than 75 octets, and
-// folding never cuts a UTF-8 character in two.
-func checkLines(t testing.TB, body []byte) {
-	t.Helper()
-	if !bytes.HasSuffix(body, []byte("\r\n")) {
-		t.Fatalf("the calendar does not end in CRLF: %q", tail(body))
-	}
-	for i, c := range body {
-		if c == '\n' && (i == 0 || body[i-1] != '\r') {
-			t.Fatalf("bare LF at byte %d: %q", i, around(body, i))
-		}
-		if c == '\r' && (i+1 == len(body) || body[i+1] != '\n') {
-			t.Fatalf("bare CR at byte %d: %q", i, around(body, i))
-		}
-	}
-	for n, line := range bytes.Split(bytes.TrimSuffix(body, []byte("\r\n")), []byte("\r\n")) {
-		if len(line) > 75 {
-			t.Fatalf("line %d has %d octets (> 75): %q", n+1, len(line), line)
-		}
-		if !utf8.Valid(line) {
-			t.Fatalf("line %d is not valid UTF-8 on its own (folded inside a character?): %q", n+1, line)
-		}
-	}
-}
-
 func tail(b []byte) []byte {
 	if len(b) > 40 {
 		return b[len(b)-40:]
 	}
 	return b
-}
-
-func around(b []byte, i int) []byte {
-	return b[max(0, i-30):min(len(b), i+30)]
 }
 
 // propText returns the one TEXT value of a property, "" when absent. An
@@ -636,9 +596,7 @@ func TestCalendarFeedLanguage(t *testing.T) {
 // TestCalendarFeedWindow: bookings that ended more than 90 days ago leave
 // the feed; recent and future ones stay.
 func TestCalendarFeedWindow(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Wim Window")
+	env, w, m := apitest.NewWithMember(t, "Wim Window")
 	old := book(t, env, m.Token, w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0), "")
 	recent := book(t, env, m.Token, w.Machine, apitest.At(2027, 2, 1, 9, 0), apitest.At(2027, 2, 1, 10, 0), "")
 	future := book(t, env, m.Token, w.Machine, apitest.At(2028, 6, 1, 9, 0), apitest.At(2028, 6, 1, 10, 0), "")

@@ -109,9 +109,7 @@ func TestSessionCookie(t *testing.T) {
 // X-CSRF-Token; without it, or with a wrong one, it is refused and stores
 // nothing. A bearer token needs none.
 func TestCSRF(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Mina Member")
+	env, w, m := apitest.NewWithMember(t, "Mina Member")
 	b := browserSignIn(t, env, m.Email)
 	otherSession := browserSignIn(t, env, env.NewUser(t, models.RoleMember, "Otto Other").Email)
 	slot := apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0))
@@ -188,9 +186,7 @@ func TestCSRF(t *testing.T) {
 // TestBearerTokenAsCookie: a session cookie must hold a session; a bearer
 // token planted as the cookie (it has no CSRF token) signs nobody in.
 func TestBearerTokenAsCookie(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Mina Member")
+	env, w, m := apitest.NewWithMember(t, "Mina Member")
 	planted := sessionBrowser{env: env, cookie: &http.Cookie{Name: handlers.SessionCookie, Value: m.Token}}
 	for _, r := range []*apitest.Response{
 		planted.do("GET", "/api/v1/me", nil, ""),

@@ -116,9 +116,7 @@ var fuzzBookingSeeds = []string{
 // 5xx; a refusal is JSON in the contract's error shape, shows nothing
 // internal, and stores nothing; a success stores exactly one row.
 func FuzzCreateBooking(f *testing.F) {
-	env := apitest.New(f)
-	w := env.NewWorkshop(f)
-	member := env.NewUser(f, models.RoleMember, "Fuzz Member")
+	env, w, member := apitest.NewWithMember(f, "Fuzz Member")
 	rows := newRowCounter(f, env)
 	for i, s := range fuzzBookingSeeds {
 		if strings.Contains(s, "%[") {

@@ -358,9 +358,7 @@ func TestTrustedProxies(t *testing.T) {
 // deactivation revoke the member's feed URL for good; reactivation does
 // not bring it back; the member's own password change keeps it.
 func TestFeedURLDiesOnResetAndDeactivation(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Fern Feed")
+	env, w, m := apitest.NewWithMember(t, "Fern Feed")
 	book(t, env, m.Token, w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0), "")
 	member := fmt.Sprintf("/api/v1/members/%d", m.ID)
 	signIn := func(pw string) string { return loginToken(t, env, m.Email, pw) }
@@ -403,9 +401,7 @@ func TestFeedURLDiesOnResetAndDeactivation(t *testing.T) {
 // Last-Modified, after another member changes their account; it shows only
 // pending and approved bookings, with opaque UIDs and no CREATED.
 func TestBusyViewTellsNothingOfOthers(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	carol := env.NewUser(t, models.RoleMember, "Carol Reader")
+	env, w, carol := apitest.NewWithMember(t, "Carol Reader")
 	bob := env.NewUser(t, models.RoleMember, "Bob Other")
 	approval := env.Must(t, 201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{
 		"zone_id": w.ZoneID, "name": "Kiln", "kind": "machine", "requires_approval": true}).ID()
@@ -500,9 +496,7 @@ func TestNamesAndEmailsThatHide(t *testing.T) {
 // structs included), and nothing is stored; known fields in another case
 // are read as encoding/json reads them.
 func TestUnknownFieldsRefused(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Una Unknown")
+	env, w, m := apitest.NewWithMember(t, "Una Unknown")
 	slot := func(day int) map[string]any {
 		return apitest.Slot(w.Space, apitest.At(2027, 1, day, 9, 0), apitest.At(2027, 1, day, 10, 0))
 	}

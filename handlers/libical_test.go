@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"atelier/internal/apitest"
-	"atelier/models"
 )
 
 // libicalCheck runs libical's RFC 5546 restriction check (the parser of
@@ -60,9 +59,7 @@ walk(comp)
 // and a single booking's .ics all pass libical's restriction check for the
 // METHOD they declare.
 func TestCalendarsPassLibical(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Member")
+	env, w, m := apitest.NewWithMember(t, "Member")
 	id := env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 6, 9, 0), apitest.At(2027, 1, 6, 10, 0))).ID()
 	cancelled := env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 7, 9, 0), apitest.At(2027, 1, 7, 10, 0))).ID()
 	env.Must(t, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/cancel", cancelled), m.Token, nil)

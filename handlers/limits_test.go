@@ -158,26 +158,23 @@ func urlq(s string) string {
 // instant, whose draw together passes the budget: exactly one wins, round
 // after round, on every database and on two servers.
 func TestSiteLimitRace(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			dsn := apitest.DSN(t, d)
-			one, two := apitest.OpenDSN(t, dsn), apitest.OpenDSN(t, dsn)
-			w := newLimitWorkshop(t, one)
-			a, b := one.NewUser(t, models.RoleMember, "A"), one.NewUser(t, models.RoleMember, "B")
-			for round := range 10 {
-				s, e := apitest.At(2027, 1, 5+round, 9, 0), apitest.At(2027, 1, 5+round, 11, 0)
-				res := apitest.Burst(2, func(i int) *apitest.Response {
-					return []*apitest.Env{one, two}[i].Do("POST", "/api/v1/bookings", []apitest.User{a, b}[i].Token,
-						apitest.Slot([]int64{w.kiln, w.welder}[i], s, e))
-				})
-				codes := apitest.Tally([]int{res[0].Code, res[1].Code})
-				if codes[201] != 1 || codes[409] != 1 {
-					t.Fatalf("round %d: want one 201 and one 409, got %s and %s", round, res[0], res[1])
-				}
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		one, two := apitest.TwoServers(t, d)
+		w := newLimitWorkshop(t, one)
+		a, b := one.NewUser(t, models.RoleMember, "A"), one.NewUser(t, models.RoleMember, "B")
+		for round := range 10 {
+			s, e := apitest.At(2027, 1, 5+round, 9, 0), apitest.At(2027, 1, 5+round, 11, 0)
+			res := apitest.Burst(2, func(i int) *apitest.Response {
+				return []*apitest.Env{one, two}[i].Do("POST", "/api/v1/bookings", []apitest.User{a, b}[i].Token,
+					apitest.Slot([]int64{w.kiln, w.welder}[i], s, e))
+			})
+			codes := apitest.Tally([]int{res[0].Code, res[1].Code})
+			if codes[201] != 1 || codes[409] != 1 {
+				t.Fatalf("round %d: want one 201 and one 409, got %s and %s", round, res[0], res[1])
 			}
-			assertWithinPower(t, one, w, 10)
-		})
-	}
+		}
+		assertWithinPower(t, one, w, 10)
+	})
 }
 
 // assertWithinPower sweeps the stored live bookings of the workshop's

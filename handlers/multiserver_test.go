@@ -21,8 +21,7 @@ import (
 // on one PostgreSQL database, and races them over real HTTP for the same
 // slots: exactly the capacity wins, every round.
 func TestTwoServersRace(t *testing.T) {
-	dsn := apitest.PostgresDSN(t)
-	a, b := apitest.OpenDSN(t, dsn), apitest.OpenDSN(t, dsn)
+	a, b := apitest.TwoServers(t, models.Postgres)
 	srvA, srvB := httptest.NewServer(a.E), httptest.NewServer(b.E)
 	defer srvA.Close()
 	defer srvB.Close()
@@ -66,31 +65,28 @@ func TestTwoServersRace(t *testing.T) {
 // TestLoginLimitAcrossServers fails logins on two servers sharing one
 // database: the limit counts them together.
 func TestLoginLimitAcrossServers(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			dsn := apitest.DSN(t, d)
-			a, b := apitest.OpenDSN(t, dsn), apitest.OpenDSN(t, dsn)
-			u := a.NewUser(t, models.RoleMember, "Target")
-			wrong := map[string]string{"email": u.Email, "password": "not the password"}
-			for i := 0; i < models.DefaultLoginLimits().PerAccount; i++ {
-				env := []*apitest.Env{a, b}[i%2]
-				if r := env.Do("POST", "/api/v1/auth/login", "", wrong); r.Code != 401 {
-					t.Fatalf("failure %d: want 401, got %s", i, r)
-				}
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		a, b := apitest.TwoServers(t, d)
+		u := a.NewUser(t, models.RoleMember, "Target")
+		wrong := map[string]string{"email": u.Email, "password": "not the password"}
+		for i := 0; i < models.DefaultLoginLimits().PerAccount; i++ {
+			env := []*apitest.Env{a, b}[i%2]
+			if r := env.Do("POST", "/api/v1/auth/login", "", wrong); r.Code != 401 {
+				t.Fatalf("failure %d: want 401, got %s", i, r)
 			}
-			for _, env := range []*apitest.Env{a, b} {
-				r := env.Do("POST", "/api/v1/auth/login", "", map[string]string{"email": u.Email, "password": apitest.Password})
-				if r.Code != 429 || r.ErrorCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
-					t.Fatalf("after %d failures on two servers: want 429 with Retry-After, got %s %v", models.DefaultLoginLimits().PerAccount, r, r.Header)
-				}
+		}
+		for _, env := range []*apitest.Env{a, b} {
+			r := env.Do("POST", "/api/v1/auth/login", "", map[string]string{"email": u.Email, "password": apitest.Password})
+			if r.Code != 429 || r.ErrorCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
+				t.Fatalf("after %d failures on two servers: want 429 with Retry-After, got %s %v", models.DefaultLoginLimits().PerAccount, r, r.Header)
 			}
-			// The window passes: the right password works again.
-			a.Clock.Set(testclock.Start.Add(models.DefaultLoginLimits().Window + time.Minute))
-			if r := a.Do("POST", "/api/v1/auth/login", "", map[string]string{"email": u.Email, "password": apitest.Password}); r.Code != 200 {
-				t.Fatalf("after the window: want 200, got %s", r)
-			}
-		})
-	}
+		}
+		// The window passes: the right password works again.
+		a.Clock.Set(testclock.Start.Add(models.DefaultLoginLimits().Window + time.Minute))
+		if r := a.Do("POST", "/api/v1/auth/login", "", map[string]string{"email": u.Email, "password": apitest.Password}); r.Code != 200 {
+			t.Fatalf("after the window: want 200, got %s", r)
+		}
+	})
 }
 
 // proxy is a TCP relay to PostgreSQL that the test can cut and restore,

@@ -45,9 +45,7 @@ func kinds(t *testing.T, env *apitest.Env, u apitest.User) string {
 // it concerns, once (one per series, not one per occurrence), in their
 // language, with the reason; nobody is told of their own cancellation.
 func TestNotificationsReachTheRightPeople(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Pieter")
+	env, w, m := apitest.NewWithMember(t, "Pieter")
 	bystander := env.NewUser(t, models.RoleMember, "Bystander")
 	env.Must(t, 200, "PATCH", "/api/v1/me", m.Token, map[string]any{"language": "nl"})
 	kiln := env.Must(t, 201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{"zone_id": w.ZoneID,
@@ -107,9 +105,7 @@ func TestNotificationsReachTheRightPeople(t *testing.T) {
 // TestNotificationsReadState: unread counts, marking one or all read, the
 // unread filter, and another user's notification is 404.
 func TestNotificationsReadState(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Member")
+	env, w, m := apitest.NewWithMember(t, "Member")
 	for day := range 3 {
 		id := env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 6+day, 9, 0), apitest.At(2027, 1, 6+day, 10, 0))).ID()
 		env.Clock.Set(env.Clock.Now().Add(time.Minute))

@@ -10,53 +10,48 @@ import (
 	"atelier/models"
 )
 
-// TestMachineSlotRace sends 50 requests for one machine slot at once, over
-// several rounds: exactly one wins each time, the others get 409 conflict.
-func TestMachineSlotRace(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			env := apitest.NewOn(t, d)
-			w := env.NewWorkshop(t)
-			members := make([]apitest.User, 5)
-			for i := range members {
-				members[i] = env.NewUser(t, models.RoleMember, fmt.Sprintf("Member %d", i))
-			}
-			for round := 0; round < 8; round++ {
-				start := apitest.At(2027, 1, 5+round, 9, 0)
-				end := apitest.At(2027, 1, 5+round, 10, 0)
-				codes := apitest.Tally(apitest.Burst(50, func(i int) int {
-					return env.Do("POST", "/api/v1/bookings", members[i%len(members)].Token, apitest.Slot(w.Machine, start, end)).Code
-				}))
-				if codes[201] != 1 || codes[409] != 49 {
-					t.Fatalf("round %d: want one 201 and 49 409, got %v", round, codes)
+// TestCapacityRace asks for the same slot many times at once, round after
+// round: exactly what fits wins each time (one of 50 requests from five
+// members for a machine; three of ten asking for 30 m² of the 100 m²
+// space), the others get 409 conflict, and nothing is overbooked.
+func TestCapacityRace(t *testing.T) {
+	for _, c := range []struct {
+		name                     string
+		space                    bool
+		members, requests, wins  int
+		quantity, rounds, length int // quantity 0: none sent; length in hours
+	}{
+		{name: "machine slot", members: 5, requests: 50, wins: 1, rounds: 8, length: 1},
+		{name: "space capacity", space: true, members: 1, requests: 10, wins: 3, quantity: 30, rounds: 5, length: 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+				env := apitest.NewOn(t, d)
+				w := env.NewWorkshop(t)
+				resource, capacity := w.Machine, 1
+				if c.space {
+					resource, capacity = w.Space, 100
 				}
-			}
-			assertNoOverbooking(t, env, w.Machine, 1)
-		})
-	}
-}
-
-// TestSpaceCapacityRace asks for 30 m² of a 100 m² space ten times at once:
-// exactly three fit.
-func TestSpaceCapacityRace(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			env := apitest.NewOn(t, d)
-			w := env.NewWorkshop(t)
-			m := env.NewUser(t, models.RoleMember, "Member")
-			for round := 0; round < 5; round++ {
-				start := apitest.At(2027, 1, 5+round, 9, 0)
-				end := apitest.At(2027, 1, 5+round, 12, 0)
-				codes := apitest.Tally(apitest.Burst(10, func(int) int {
-					body := apitest.Slot(w.Space, start, end)
-					body["quantity"] = 30
-					return env.Do("POST", "/api/v1/bookings", m.Token, body).Code
-				}))
-				if codes[201] != 3 || codes[409] != 7 {
-					t.Fatalf("round %d: want three 201 and seven 409, got %v", round, codes)
+				members := make([]apitest.User, c.members)
+				for i := range members {
+					members[i] = env.NewUser(t, models.RoleMember, fmt.Sprintf("Member %d", i))
 				}
-			}
-			assertNoOverbooking(t, env, w.Space, 100)
+				for round := range c.rounds {
+					start := apitest.At(2027, 1, 5+round, 9, 0)
+					end := apitest.At(2027, 1, 5+round, 9+c.length, 0)
+					codes := apitest.Tally(apitest.Burst(c.requests, func(i int) int {
+						body := apitest.Slot(resource, start, end)
+						if c.quantity != 0 {
+							body["quantity"] = c.quantity
+						}
+						return env.Do("POST", "/api/v1/bookings", members[i%len(members)].Token, body).Code
+					}))
+					if codes[201] != c.wins || codes[409] != c.requests-c.wins {
+						t.Fatalf("round %d: want %d 201 and %d 409, got %v", round, c.wins, c.requests-c.wins, codes)
+					}
+				}
+				assertNoOverbooking(t, env, resource, capacity)
+			})
 		})
 	}
 }
@@ -98,9 +93,7 @@ func assertNoOverbooking(t *testing.T, env *apitest.Env, resource int64, capacit
 // TestConflictSuggestsNextStart: a refused slot says when the same length
 // would fit next.
 func TestConflictSuggestsNextStart(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Member")
+	env, w, m := apitest.NewWithMember(t, "Member")
 	env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 11, 0)))
 	r := env.Must(t, 409, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 10, 0), apitest.At(2027, 1, 5, 11, 0)))
 	var body struct {
@@ -121,21 +114,19 @@ func TestConflictSuggestsNextStart(t *testing.T) {
 // it taken: the overlap queries look back as far as the longest booking
 // the machine holds, whatever that is.
 func TestLongBookingsStayInTheWay(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			env := apitest.NewOn(t, d)
-			w := env.NewWorkshop(t)
-			m := env.NewUser(t, models.RoleMember, "Member")
-			env.Must(t, 201, "POST", "/api/v1/bookings", w.Manager.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 8, 0), apitest.At(2027, 1, 15, 8, 0)))
-			if r := env.Do("POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 14, 10, 0), apitest.At(2027, 1, 14, 11, 0))); r.ErrorCode() != "conflict" {
-				t.Fatalf("on the ninth day of a ten-day booking: want conflict, got %s", r)
-			}
-			var av struct{ Intervals []struct{ Available int } }
-			env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.Machine,
-				urlq(apitest.At(2027, 1, 14, 10, 0)), urlq(apitest.At(2027, 1, 14, 11, 0))), m.Token, nil).Decode(t, &av)
-			if len(av.Intervals) != 1 || av.Intervals[0].Available != 0 {
-				t.Fatalf("availability on the ninth day: %+v", av)
-			}
-		})
-	}
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		env := apitest.NewOn(t, d)
+		w := env.NewWorkshop(t)
+		m := env.NewUser(t, models.RoleMember, "Member")
+		env.Must(t, 201, "POST", "/api/v1/bookings", w.Manager.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 8, 0), apitest.At(2027, 1, 15, 8, 0)))
+		if r := env.Do("POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 14, 10, 0), apitest.At(2027, 1, 14, 11, 0))); r.ErrorCode() != "conflict" {
+			t.Fatalf("on the ninth day of a ten-day booking: want conflict, got %s", r)
+		}
+		var av struct{ Intervals []struct{ Available int } }
+		env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.Machine,
+			urlq(apitest.At(2027, 1, 14, 10, 0)), urlq(apitest.At(2027, 1, 14, 11, 0))), m.Token, nil).Decode(t, &av)
+		if len(av.Intervals) != 1 || av.Intervals[0].Available != 0 {
+			t.Fatalf("availability on the ninth day: %+v", av)
+		}
+	})
 }

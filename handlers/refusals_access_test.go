@@ -19,9 +19,7 @@ import (
 // ids at all: 404 not_found, nothing stored.
 func TestNotFound(t *testing.T) {
 	t.Parallel()
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	g := guard{env, w.Admin.Token}
+	env, w, g := newGuarded(t)
 	admin, mgr := w.Admin.Token, w.Manager.Token
 	member := env.NewUser(t, models.RoleMember, "Nina Member")
 	other := env.NewUser(t, models.RoleMember, "Omar Other")
@@ -88,9 +86,7 @@ func TestNotFound(t *testing.T) {
 // made-up one, a revoked one and an expired one: 401, nothing stored.
 func TestUnauthorized(t *testing.T) {
 	t.Parallel()
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	g := guard{env, w.Admin.Token}
+	env, w, g := newGuarded(t)
 	gone := env.NewUser(t, models.RoleManager, "Gone Manager")
 	env.Must(t, 204, "POST", "/api/v1/auth/logout", gone.Token, nil)
 

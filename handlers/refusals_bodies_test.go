@@ -19,9 +19,7 @@ import (
 // bad_request, nothing stored.
 func TestMalformedBodies(t *testing.T) {
 	t.Parallel()
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	g := guard{env, w.Admin.Token}
+	env, w, g := newGuarded(t)
 	admin, mgr := w.Admin.Token, w.Manager.Token
 	member := env.NewUser(t, models.RoleMember, "Bea Body")
 	booked := env.Must(t, 201, "POST", "/api/v1/bookings", member.Token, bookingBody(w.Machine, 5, 10, 0, 5, 11, 0)).ID()
@@ -150,9 +148,7 @@ func TestMalformedBodies(t *testing.T) {
 // 1 MiB is still read.
 func TestPayloadTooLarge(t *testing.T) {
 	t.Parallel()
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	g := guard{env, w.Admin.Token}
+	env, w, g := newGuarded(t)
 	member := env.NewUser(t, models.RoleMember, "Hugo Huge")
 	const MiB = 1 << 20
 
@@ -212,9 +208,7 @@ func TestPayloadTooLarge(t *testing.T) {
 // database, never a 500, and nothing stored.
 func TestTextThatCannotBeStored(t *testing.T) {
 	t.Parallel()
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	g := guard{env, w.Admin.Token}
+	env, w, g := newGuarded(t)
 	admin, mgr := w.Admin.Token, w.Manager.Token
 	member := env.NewUser(t, models.RoleMember, "Nul Member")
 	pending := env.Must(t, 201, "POST", "/api/v1/bookings", member.Token, bookingBody(w.Machine, 5, 10, 0, 5, 11, 0)).ID()
@@ -247,9 +241,7 @@ func TestTextThatCannotBeStored(t *testing.T) {
 // on every database.
 func TestClosureWithLongReason(t *testing.T) {
 	t.Parallel()
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	member := env.NewUser(t, models.RoleMember, "Rita Reason")
+	env, w, member := apitest.NewWithMember(t, "Rita Reason")
 	env.Must(t, 201, "POST", "/api/v1/bookings", member.Token, bookingBody(w.Machine, 5, 10, 0, 5, 11, 0))
 	reason := strings.Repeat("é", 2000)
 	r := env.Must(t, 201, "POST", fmt.Sprintf("/api/v1/resources/%d/closures", w.Machine), w.Manager.Token, map[string]any{

@@ -32,9 +32,8 @@ type bookingWorld struct {
 
 func newBookingWorld(t *testing.T) *bookingWorld {
 	t.Helper()
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	bw := &bookingWorld{guard: guard{env, w.Admin.Token}, w: w,
+	env, w, g := newGuarded(t)
+	bw := &bookingWorld{guard: g, w: w,
 		member: env.NewUser(t, models.RoleMember, "Mira Member"), other: env.NewUser(t, models.RoleMember, "Otto Other"),
 		uncertified: env.NewUser(t, models.RoleMember, "Ugo Uncertified"), lapse: env.NewUser(t, models.RoleMember, "Lea Lapsed")}
 	mgr := w.Manager.Token

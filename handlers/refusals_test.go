@@ -189,6 +189,15 @@ type guard struct {
 	admin string
 }
 
+// newGuarded opens the test workshop on a fresh database, with a guard
+// that reads the whole state as its admin.
+func newGuarded(t *testing.T) (*apitest.Env, apitest.Workshop, guard) {
+	t.Helper()
+	env := apitest.New(t)
+	w := env.NewWorkshop(t)
+	return env, w, guard{env, w.Admin.Token}
+}
+
 // refuse sends a request and fails unless it is refused with status and
 // code in the contract's shape and leaves everything stored as it was.
 func (g guard) refuse(t testing.TB, status int, code, method, path, token string, body any) apiError {

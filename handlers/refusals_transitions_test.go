@@ -17,9 +17,7 @@ import (
 // allow: 409 invalid_transition, and the booking stays as it was.
 func TestInvalidTransitions(t *testing.T) {
 	t.Parallel()
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	g := guard{env, w.Admin.Token}
+	env, w, g := newGuarded(t)
 	mgr := w.Manager.Token
 	member := env.NewUser(t, models.RoleMember, "Max Member")
 	other := env.NewUser(t, models.RoleMember, "Olga Other")
@@ -119,61 +117,59 @@ func TestInvalidTransitions(t *testing.T) {
 // at once, over many rounds: exactly one 200, and one 409
 // invalid_transition naming the status the winner left.
 func TestConcurrentDecisions(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			env := apitest.NewOn(t, d)
-			w := env.NewWorkshop(t)
-			m1, m2 := w.Manager, env.NewUser(t, models.RoleManager, "Mia Manager")
-			member := env.NewUser(t, models.RoleMember, "Paul Pending")
-			kiln := env.Must(t, 201, "POST", "/api/v1/resources", m1.Token, map[string]any{
-				"zone_id": w.ZoneID, "name": "Kiln", "kind": "machine", "requires_approval": true}).ID()
-			type decision struct {
-				who  apitest.User
-				move string
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		env := apitest.NewOn(t, d)
+		w := env.NewWorkshop(t)
+		m1, m2 := w.Manager, env.NewUser(t, models.RoleManager, "Mia Manager")
+		member := env.NewUser(t, models.RoleMember, "Paul Pending")
+		kiln := env.Must(t, 201, "POST", "/api/v1/resources", m1.Token, map[string]any{
+			"zone_id": w.ZoneID, "name": "Kiln", "kind": "machine", "requires_approval": true}).ID()
+		type decision struct {
+			who  apitest.User
+			move string
+		}
+		pairs := [][2]decision{
+			{{m1, "approve"}, {m2, "approve"}},
+			{{m1, "approve"}, {m2, "reject"}},
+			{{m1, "reject"}, {m2, "approve"}},
+			{{m1, "reject"}, {m2, "reject"}},
+		}
+		const rounds = 40
+		for round := 0; round < rounds; round++ {
+			day, hour := 5+round/10, 8+round%10
+			r := env.Must(t, 201, "POST", "/api/v1/bookings", member.Token, bookingBody(kiln, day, hour, 0, day, hour+1, 0))
+			var b struct{ ID int64 }
+			r.Decode(t, &b)
+			if s := statusOf(t, r); s != "pending" {
+				t.Fatalf("a booking of a resource that needs approval is %s", s)
 			}
-			pairs := [][2]decision{
-				{{m1, "approve"}, {m2, "approve"}},
-				{{m1, "approve"}, {m2, "reject"}},
-				{{m1, "reject"}, {m2, "approve"}},
-				{{m1, "reject"}, {m2, "reject"}},
+			pair := pairs[round%len(pairs)]
+			got := apitest.Burst(len(pair), func(i int) *apitest.Response {
+				return env.Do("POST", fmt.Sprintf("/api/v1/bookings/%d/%s", b.ID, pair[i].move), pair[i].who.Token,
+					map[string]any{"reason": "Round " + fmt.Sprint(round)})
+			})
+			win, lose := 0, 1
+			if got[1].Code == 200 {
+				win, lose = 1, 0
 			}
-			const rounds = 40
-			for round := 0; round < rounds; round++ {
-				day, hour := 5+round/10, 8+round%10
-				r := env.Must(t, 201, "POST", "/api/v1/bookings", member.Token, bookingBody(kiln, day, hour, 0, day, hour+1, 0))
-				var b struct{ ID int64 }
-				r.Decode(t, &b)
-				if s := statusOf(t, r); s != "pending" {
-					t.Fatalf("a booking of a resource that needs approval is %s", s)
-				}
-				pair := pairs[round%len(pairs)]
-				got := apitest.Burst(len(pair), func(i int) *apitest.Response {
-					return env.Do("POST", fmt.Sprintf("/api/v1/bookings/%d/%s", b.ID, pair[i].move), pair[i].who.Token,
-						map[string]any{"reason": "Round " + fmt.Sprint(round)})
-				})
-				win, lose := 0, 1
-				if got[1].Code == 200 {
-					win, lose = 1, 0
-				}
-				if got[win].Code != 200 || got[lose].Code != 409 || got[lose].ErrorCode() != "invalid_transition" {
-					t.Fatalf("round %d (%v): want one 200 and one 409 invalid_transition, got %s and %s", round, pair, got[0], got[1])
-				}
-				e := errorOf(t, got[lose])
-				wantStatus := map[string]string{"approve": "approved", "reject": "rejected"}[pair[win].move]
-				if e.Details["status"] != wantStatus {
-					t.Fatalf("round %d: the loser was told %v, the winner made it %s", round, e.Details["status"], wantStatus)
-				}
-				var final struct {
-					Status    string
-					DecidedBy int64 `json:"decided_by"`
-				}
-				env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/bookings/%d", b.ID), m1.Token, nil).Decode(t, &final)
-				if final.Status != wantStatus || final.DecidedBy != pair[win].who.ID {
-					t.Fatalf("round %d: stored %s by %d, want %s by %d", round, final.Status, final.DecidedBy, wantStatus, pair[win].who.ID)
-				}
+			if got[win].Code != 200 || got[lose].Code != 409 || got[lose].ErrorCode() != "invalid_transition" {
+				t.Fatalf("round %d (%v): want one 200 and one 409 invalid_transition, got %s and %s", round, pair, got[0], got[1])
 			}
-		})
-	}
+			e := errorOf(t, got[lose])
+			wantStatus := map[string]string{"approve": "approved", "reject": "rejected"}[pair[win].move]
+			if e.Details["status"] != wantStatus {
+				t.Fatalf("round %d: the loser was told %v, the winner made it %s", round, e.Details["status"], wantStatus)
+			}
+			var final struct {
+				Status    string
+				DecidedBy int64 `json:"decided_by"`
+			}
+			env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/bookings/%d", b.ID), m1.Token, nil).Decode(t, &final)
+			if final.Status != wantStatus || final.DecidedBy != pair[win].who.ID {
+				t.Fatalf("round %d: stored %s by %d, want %s by %d", round, final.Status, final.DecidedBy, wantStatus, pair[win].who.ID)
+			}
+		}
+	})
 }
 
 func statusOf(t testing.TB, r *apitest.Response) string {

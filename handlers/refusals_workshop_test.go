@@ -27,9 +27,7 @@ type workshopCase struct {
 // members, certifications, closures and the list filters.
 func TestWorkshopRefusals(t *testing.T) {
 	t.Parallel()
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	g := guard{env, w.Admin.Token}
+	env, w, g := newGuarded(t)
 	admin, mgr := w.Admin.Token, w.Manager.Token
 	member := env.NewUser(t, models.RoleMember, "Mona Member")
 	closet := env.Must(t, 201, "POST", "/api/v1/zones", mgr, map[string]any{

@@ -13,9 +13,7 @@ import (
 // TestLongClosureBlocksLateBookings: a closure longer than a booking can
 // be still refuses bookings deep inside it.
 func TestLongClosureBlocksLateBookings(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Member")
+	env, w, m := apitest.NewWithMember(t, "Member")
 	env.Must(t, 201, "POST", fmt.Sprintf("/api/v1/resources/%d/closures", w.Machine), w.Manager.Token,
 		map[string]string{"start": apitest.At(2027, 1, 4, 8, 0), "end": apitest.At(2027, 3, 10, 8, 0), "reason": "Rénovation"})
 	for _, day := range []time.Time{time.Date(2027, 1, 11, 0, 0, 0, 0, testclock.Brussels), time.Date(2027, 2, 20, 0, 0, 0, 0, testclock.Brussels)} {
@@ -30,9 +28,7 @@ func TestLongClosureBlocksLateBookings(t *testing.T) {
 // TestQueryOffsetsDoNotMatter: the same instants asked with any offset
 // give the same answers (SQLite compares times as text).
 func TestQueryOffsetsDoNotMatter(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Member")
+	env, w, m := apitest.NewWithMember(t, "Member")
 	env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 10, 0), apitest.At(2027, 1, 5, 11, 0)))
 	free := func(from, to string) int {
 		var av struct {
@@ -82,9 +78,7 @@ func TestQuotaWeekStartsAtLocalMidnight(t *testing.T) {
 // TestClosureFromThePastKeepsHistory: a closure that started earlier
 // cancels what has not ended yet, not what already happened.
 func TestClosureFromThePastKeepsHistory(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Member")
+	env, w, m := apitest.NewWithMember(t, "Member")
 	done := env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 4, 8, 0), apitest.At(2027, 1, 4, 9, 0))).ID()
 	later := env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 4, 14, 0), apitest.At(2027, 1, 4, 15, 0))).ID()
 	env.Clock.Set(time.Date(2027, 1, 4, 12, 0, 0, 0, testclock.Brussels))
@@ -101,42 +95,40 @@ func TestClosureFromThePastKeepsHistory(t *testing.T) {
 // TestConcurrentAccountChanges: a deactivation racing with a rename is
 // never undone by it, and hosts certifying at once all succeed.
 func TestConcurrentAccountChanges(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			env := apitest.NewOn(t, d)
-			w := env.NewWorkshop(t)
-			for round := 0; round < 10; round++ {
-				m := env.NewUser(t, models.RoleMember, fmt.Sprintf("Member %d", round))
-				path := fmt.Sprintf("/api/v1/members/%d", m.ID)
-				changes := []struct {
-					token string
-					body  map[string]any
-				}{{w.Admin.Token, map[string]any{"active": false}}, {w.Manager.Token, map[string]any{"name": "Renamed"}}}
-				codes := apitest.Burst(len(changes), func(i int) int {
-					return env.Do("PATCH", path, changes[i].token, changes[i].body).Code
-				})
-				if a, b := codes[0], codes[1]; a != 200 || b != 200 {
-					t.Fatalf("round %d: %d and %d", round, a, b)
-				}
-				var got struct {
-					Name   string
-					Active bool
-				}
-				env.Must(t, 200, "GET", path, w.Admin.Token, nil).Decode(t, &got)
-				if got.Active || got.Name != "Renamed" {
-					t.Fatalf("round %d: after a deactivation and a rename at once: %+v", round, got)
-				}
-			}
-			m := env.NewUser(t, models.RoleMember, "Certified")
-			codes := apitest.Burst(8, func(int) int {
-				return env.Do("POST", fmt.Sprintf("/api/v1/members/%d/certifications", m.ID), w.Manager.Token,
-					map[string]any{"resource_id": w.Machine}).Code
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		env := apitest.NewOn(t, d)
+		w := env.NewWorkshop(t)
+		for round := 0; round < 10; round++ {
+			m := env.NewUser(t, models.RoleMember, fmt.Sprintf("Member %d", round))
+			path := fmt.Sprintf("/api/v1/members/%d", m.ID)
+			changes := []struct {
+				token string
+				body  map[string]any
+			}{{w.Admin.Token, map[string]any{"active": false}}, {w.Manager.Token, map[string]any{"name": "Renamed"}}}
+			codes := apitest.Burst(len(changes), func(i int) int {
+				return env.Do("PATCH", path, changes[i].token, changes[i].body).Code
 			})
-			for _, c := range codes {
-				if c != 201 {
-					t.Fatalf("certifying at once: got %d, want 201 every time", c)
-				}
+			if a, b := codes[0], codes[1]; a != 200 || b != 200 {
+				t.Fatalf("round %d: %d and %d", round, a, b)
 			}
+			var got struct {
+				Name   string
+				Active bool
+			}
+			env.Must(t, 200, "GET", path, w.Admin.Token, nil).Decode(t, &got)
+			if got.Active || got.Name != "Renamed" {
+				t.Fatalf("round %d: after a deactivation and a rename at once: %+v", round, got)
+			}
+		}
+		m := env.NewUser(t, models.RoleMember, "Certified")
+		codes := apitest.Burst(8, func(int) int {
+			return env.Do("POST", fmt.Sprintf("/api/v1/members/%d/certifications", m.ID), w.Manager.Token,
+				map[string]any{"resource_id": w.Machine}).Code
 		})
-	}
+		for _, c := range codes {
+			if c != 201 {
+				t.Fatalf("certifying at once: got %d, want 201 every time", c)
+			}
+		}
+	})
 }

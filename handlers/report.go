@@ -14,18 +14,24 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-type usageJSON struct {
+// hoursJSON is what the report measures of a resource, over the whole
+// report or over one period.
+type hoursJSON struct {
 	OpenHours           float64 `json:"open_hours"`
 	BookedHours         float64 `json:"booked_hours"`
 	BookedCapacityHours float64 `json:"booked_capacity_hours"`
 	Utilization         float64 `json:"utilization"`
 	Bookings            int64   `json:"bookings"`
-	Members             int64   `json:"members"`
 }
 
-func toUsage(u models.Usage) usageJSON {
-	return usageJSON{OpenHours: u.OpenHours, BookedHours: u.BookedHours, BookedCapacityHours: u.BookedCapacityHours,
-		Utilization: u.Utilization, Bookings: u.Bookings, Members: u.Members}
+func toHours(u models.Usage) hoursJSON {
+	return hoursJSON{OpenHours: u.OpenHours, BookedHours: u.BookedHours, BookedCapacityHours: u.BookedCapacityHours,
+		Utilization: u.Utilization, Bookings: u.Bookings}
+}
+
+type usageJSON struct {
+	hoursJSON
+	Members int64 `json:"members"`
 }
 
 type resourceUsageJSON struct {
@@ -44,15 +50,11 @@ type useUsageJSON struct {
 	Utilization  *float64 `json:"utilization"`
 }
 
-// periodResourceJSON is usageJSON without members, which a period does
-// not count per resource.
+// periodResourceJSON has no members: a period does not count them per
+// resource.
 type periodResourceJSON struct {
-	ResourceID          int64   `json:"resource_id"`
-	OpenHours           float64 `json:"open_hours"`
-	BookedHours         float64 `json:"booked_hours"`
-	BookedCapacityHours float64 `json:"booked_capacity_hours"`
-	Utilization         float64 `json:"utilization"`
-	Bookings            int64   `json:"bookings"`
+	ResourceID int64 `json:"resource_id"`
+	hoursJSON
 }
 
 type periodUseJSON struct {
@@ -103,7 +105,7 @@ func toUsageReport(r *models.UsageReport) usageReportJSON {
 		Periods: make([]periodJSON, len(r.Periods)), BusiestHours: make([]hourJSON, len(r.BusiestHours))}
 	for i, ru := range r.Resources {
 		out.Resources[i] = resourceUsageJSON{ResourceID: ru.ResourceID, Name: ru.Name, Kind: ru.Kind, Unit: ru.Unit,
-			Capacity: ru.Capacity, usageJSON: toUsage(ru.Usage)}
+			Capacity: ru.Capacity, usageJSON: usageJSON{toHours(ru.Usage), ru.Members}}
 	}
 	for i, u := range r.Uses {
 		out.Uses[i] = useUsageJSON{Use: u.Use, AreaM2: u.AreaM2, ShareOfFloor: u.ShareOfFloor, Utilization: u.Utilization}
@@ -112,8 +114,7 @@ func toUsageReport(r *models.UsageReport) usageReportJSON {
 		pj := periodJSON{Start: p.Start.In(loc), End: p.End.In(loc), MembersActive: p.MembersActive,
 			Resources: make([]periodResourceJSON, len(p.Resources)), Uses: make([]periodUseJSON, len(p.Uses))}
 		for j, pr := range p.Resources {
-			pj.Resources[j] = periodResourceJSON{ResourceID: pr.ResourceID, OpenHours: pr.OpenHours, BookedHours: pr.BookedHours,
-				BookedCapacityHours: pr.BookedCapacityHours, Utilization: pr.Utilization, Bookings: pr.Bookings}
+			pj.Resources[j] = periodResourceJSON{ResourceID: pr.ResourceID, hoursJSON: toHours(pr.Usage)}
 		}
 		for j, pu := range p.Uses {
 			pj.Uses[j] = periodUseJSON{Use: pu.Use, Utilization: pu.Utilization}

@@ -208,118 +208,116 @@ func newReportWeek(t *testing.T, env *apitest.Env) *reportWeek {
 // TestUsageReportKnownWeek checks every figure of the contract on a week
 // computed by hand (see newReportWeek), on every database.
 func TestUsageReportKnownWeek(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			env := apitest.NewOn(t, d)
-			w := newReportWeek(t, env)
-			r := getReport(t, env, w.ws.Manager.Token, w.ws.SiteID, w.from, w.to)
-			if r.SiteID != w.ws.SiteID || r.From != "2027-01-11T00:00:00+01:00" || r.To != "2027-01-18T00:00:00+01:00" {
-				t.Errorf("site and window: %d %s %s", r.SiteID, r.From, r.To)
-			}
-			if len(r.Resources) != 3 {
-				t.Fatalf("want 3 resources, got %+v", r.Resources)
-			}
-			laser := r.resource(t, w.ws.Machine)
-			if laser.Name != "Laser cutter" || laser.Kind != "machine" || laser.Unit != "machine" || laser.Capacity != 1 {
-				t.Errorf("laser: %+v", laser)
-			}
-			checkUsage(t, "laser", laser, 74, 16, 16, 6.0/74, 4, 3)
-			floor := r.resource(t, w.ws.Space)
-			if floor.Kind != "space" || floor.Unit != "m2" || floor.Capacity != 100 {
-				t.Errorf("floor: %+v", floor)
-			}
-			checkUsage(t, "assembly floor", floor, 84, 14, 580, 460.0/8400, 3, 3)
-			checkUsage(t, "benches", r.resource(t, w.bench), 84, 0, 0, 0, 0, 0)
-			if r.MembersActive != 3 {
-				t.Errorf("members_active: want 3, got %d", r.MembersActive)
-			}
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		env := apitest.NewOn(t, d)
+		w := newReportWeek(t, env)
+		r := getReport(t, env, w.ws.Manager.Token, w.ws.SiteID, w.from, w.to)
+		if r.SiteID != w.ws.SiteID || r.From != "2027-01-11T00:00:00+01:00" || r.To != "2027-01-18T00:00:00+01:00" {
+			t.Errorf("site and window: %d %s %s", r.SiteID, r.From, r.To)
+		}
+		if len(r.Resources) != 3 {
+			t.Fatalf("want 3 resources, got %+v", r.Resources)
+		}
+		laser := r.resource(t, w.ws.Machine)
+		if laser.Name != "Laser cutter" || laser.Kind != "machine" || laser.Unit != "machine" || laser.Capacity != 1 {
+			t.Errorf("laser: %+v", laser)
+		}
+		checkUsage(t, "laser", laser, 74, 16, 16, 6.0/74, 4, 3)
+		floor := r.resource(t, w.ws.Space)
+		if floor.Kind != "space" || floor.Unit != "m2" || floor.Capacity != 100 {
+			t.Errorf("floor: %+v", floor)
+		}
+		checkUsage(t, "assembly floor", floor, 84, 14, 580, 460.0/8400, 3, 3)
+		checkUsage(t, "benches", r.resource(t, w.bench), 84, 0, 0, 0, 0, 0)
+		if r.MembersActive != 3 {
+			t.Errorf("members_active: want 3, got %d", r.MembersActive)
+		}
 
-			want := []struct {
-				use         string
-				area, share float64
-				util        *float64
-			}{{"production", 300, 0.6, ptr(460.0 / 8400)}, {"storage", 50, 0.1, nil}, {"events", 100, 0.2, nil}}
-			if len(r.Uses) != len(want) {
-				t.Fatalf("uses: want %d, got %+v", len(want), r.Uses)
+		want := []struct {
+			use         string
+			area, share float64
+			util        *float64
+		}{{"production", 300, 0.6, ptr(460.0 / 8400)}, {"storage", 50, 0.1, nil}, {"events", 100, 0.2, nil}}
+		if len(r.Uses) != len(want) {
+			t.Fatalf("uses: want %d, got %+v", len(want), r.Uses)
+		}
+		for i, u := range want {
+			got := r.Uses[i]
+			if got.Use != u.use || !near(got.AreaM2, u.area) || !near(got.ShareOfFloor, u.share) ||
+				(got.Utilization == nil) != (u.util == nil) || u.util != nil && !near(*got.Utilization, *u.util) {
+				t.Errorf("use %s: got %+v (utilization %v)", u.use, got, got.Utilization)
 			}
-			for i, u := range want {
-				got := r.Uses[i]
-				if got.Use != u.use || !near(got.AreaM2, u.area) || !near(got.ShareOfFloor, u.share) ||
-					(got.Utilization == nil) != (u.util == nil) || u.util != nil && !near(*got.Utilization, *u.util) {
-					t.Errorf("use %s: got %+v (utilization %v)", u.use, got, got.Utilization)
+		}
+
+		// Per day: seven periods; Monday, Wednesday, Thursday, Sunday.
+		if r.Period != "day" || len(r.Periods) != 7 {
+			t.Fatalf("want 7 daily periods, got %s %d", r.Period, len(r.Periods))
+		}
+		day := func(i int, res int64) reportUsage {
+			for _, u := range r.Periods[i].Resources {
+				if u.ResourceID == res {
+					return u
 				}
 			}
+			t.Fatalf("resource %d missing from period %d", res, i)
+			return reportUsage{}
+		}
+		if p := r.Periods[0]; p.Start != "2027-01-11T00:00:00+01:00" || p.End != "2027-01-12T00:00:00+01:00" || p.MembersActive != 2 {
+			t.Errorf("Monday: %s %s members %d", p.Start, p.End, p.MembersActive)
+		}
+		checkUsage(t, "laser on Monday", day(0, w.ws.Machine), 12, 11, 11, 3.0/12, 2, -1)
+		checkUsage(t, "floor on Monday", day(0, w.ws.Space), 12, 8, 400, 400.0/1200, 2, -1)
+		checkUsage(t, "laser on Wednesday", day(2, w.ws.Machine), 6, 0, 0, 0, 0, -1)
+		checkUsage(t, "laser on Thursday", day(3, w.ws.Machine), 8, 2, 2, 0, 1, -1)
+		checkUsage(t, "floor on Sunday", day(6, w.ws.Space), 12, 6, 180, 60.0/1200, 1, -1)
+		if u := r.Periods[6].Uses[0]; u.Use != "production" || u.Utilization == nil || !near(*u.Utilization, 60.0/1200) {
+			t.Errorf("production on Sunday: %+v", u)
+		}
+		var sum reportUsage
+		for i := range r.Periods {
+			u := day(i, w.ws.Machine)
+			sum.OpenHours += u.OpenHours
+			sum.BookedHours += u.BookedHours
+			sum.Bookings += u.Bookings
+		}
+		if !near(sum.OpenHours, 74) || !near(sum.BookedHours, 16) || sum.Bookings != 4 {
+			t.Errorf("the laser's days add up to %+v", sum)
+		}
 
-			// Per day: seven periods; Monday, Wednesday, Thursday, Sunday.
-			if r.Period != "day" || len(r.Periods) != 7 {
-				t.Fatalf("want 7 daily periods, got %s %d", r.Period, len(r.Periods))
+		// Busiest hours: 168 cells; Monday 10:00 holds the laser's hour
+		// and 60 m² of the floor.
+		if len(r.BusiestHours) != 168 || r.BusiestHours[0].Weekday != 1 || r.BusiestHours[0].Hour != 0 {
+			t.Fatalf("busiest hours: %d cells", len(r.BusiestHours))
+		}
+		checkHour := func(weekday, hour int, booked, capacity float64) {
+			t.Helper()
+			b, c, s := r.hour(weekday, hour)
+			if !near(b, booked) || !near(c, capacity) || !near(s, math.Round(capacity/596*1e6)/1e6) {
+				t.Errorf("hour %d of day %d: got %v h, %v capacity-hours, share %v; want %v, %v", hour, weekday, b, c, s, booked, capacity)
 			}
-			day := func(i int, res int64) reportUsage {
-				for _, u := range r.Periods[i].Resources {
-					if u.ResourceID == res {
-						return u
-					}
-				}
-				t.Fatalf("resource %d missing from period %d", res, i)
-				return reportUsage{}
-			}
-			if p := r.Periods[0]; p.Start != "2027-01-11T00:00:00+01:00" || p.End != "2027-01-12T00:00:00+01:00" || p.MembersActive != 2 {
-				t.Errorf("Monday: %s %s members %d", p.Start, p.End, p.MembersActive)
-			}
-			checkUsage(t, "laser on Monday", day(0, w.ws.Machine), 12, 11, 11, 3.0/12, 2, -1)
-			checkUsage(t, "floor on Monday", day(0, w.ws.Space), 12, 8, 400, 400.0/1200, 2, -1)
-			checkUsage(t, "laser on Wednesday", day(2, w.ws.Machine), 6, 0, 0, 0, 0, -1)
-			checkUsage(t, "laser on Thursday", day(3, w.ws.Machine), 8, 2, 2, 0, 1, -1)
-			checkUsage(t, "floor on Sunday", day(6, w.ws.Space), 12, 6, 180, 60.0/1200, 1, -1)
-			if u := r.Periods[6].Uses[0]; u.Use != "production" || u.Utilization == nil || !near(*u.Utilization, 60.0/1200) {
-				t.Errorf("production on Sunday: %+v", u)
-			}
-			var sum reportUsage
-			for i := range r.Periods {
-				u := day(i, w.ws.Machine)
-				sum.OpenHours += u.OpenHours
-				sum.BookedHours += u.BookedHours
-				sum.Bookings += u.Bookings
-			}
-			if !near(sum.OpenHours, 74) || !near(sum.BookedHours, 16) || sum.Bookings != 4 {
-				t.Errorf("the laser's days add up to %+v", sum)
-			}
+		}
+		checkHour(1, 0, 1, 1)
+		checkHour(1, 9, 1, 1)
+		checkHour(1, 10, 2, 61)
+		checkHour(1, 12, 2, 100)
+		checkHour(7, 18, 1, 30)
+		checkHour(7, 23, 1, 30)
+		checkHour(7, 17, 0, 0)
+		checkHour(4, 10, 1, 1) // Léa's closed hours were booked all the same
+		var hours, shares float64
+		for _, h := range r.BusiestHours {
+			hours += h.BookedHours
+			shares += h.Share
+		}
+		if !near(hours, 30) || math.Abs(shares-1) > 1e-4 {
+			t.Errorf("busiest hours add up to %v h and a share of %v", hours, shares)
+		}
 
-			// Busiest hours: 168 cells; Monday 10:00 holds the laser's hour
-			// and 60 m² of the floor.
-			if len(r.BusiestHours) != 168 || r.BusiestHours[0].Weekday != 1 || r.BusiestHours[0].Hour != 0 {
-				t.Fatalf("busiest hours: %d cells", len(r.BusiestHours))
-			}
-			checkHour := func(weekday, hour int, booked, capacity float64) {
-				t.Helper()
-				b, c, s := r.hour(weekday, hour)
-				if !near(b, booked) || !near(c, capacity) || !near(s, math.Round(capacity/596*1e6)/1e6) {
-					t.Errorf("hour %d of day %d: got %v h, %v capacity-hours, share %v; want %v, %v", hour, weekday, b, c, s, booked, capacity)
-				}
-			}
-			checkHour(1, 0, 1, 1)
-			checkHour(1, 9, 1, 1)
-			checkHour(1, 10, 2, 61)
-			checkHour(1, 12, 2, 100)
-			checkHour(7, 18, 1, 30)
-			checkHour(7, 23, 1, 30)
-			checkHour(7, 17, 0, 0)
-			checkHour(4, 10, 1, 1) // Léa's closed hours were booked all the same
-			var hours, shares float64
-			for _, h := range r.BusiestHours {
-				hours += h.BookedHours
-				shares += h.Share
-			}
-			if !near(hours, 30) || math.Abs(shares-1) > 1e-4 {
-				t.Errorf("busiest hours add up to %v h and a share of %v", hours, shares)
-			}
-
-			// Clipped to a window that cuts bookings: Monday 10:30 to 13:00.
-			r = getReport(t, env, w.ws.Admin.Token, w.ws.SiteID, apitest.At(2027, 1, 11, 10, 30), apitest.At(2027, 1, 11, 13, 0))
-			checkUsage(t, "laser, Monday 10:30-13:00", r.resource(t, w.ws.Machine), 2.5, 0.5, 0.5, 0.2, 1, 1)
-			checkUsage(t, "floor, Monday 10:30-13:00", r.resource(t, w.ws.Space), 2.5, 3.5, 60*2.5+40, 190.0/250, 2, 2)
-		})
-	}
+		// Clipped to a window that cuts bookings: Monday 10:30 to 13:00.
+		r = getReport(t, env, w.ws.Admin.Token, w.ws.SiteID, apitest.At(2027, 1, 11, 10, 30), apitest.At(2027, 1, 11, 13, 0))
+		checkUsage(t, "laser, Monday 10:30-13:00", r.resource(t, w.ws.Machine), 2.5, 0.5, 0.5, 0.2, 1, 1)
+		checkUsage(t, "floor, Monday 10:30-13:00", r.resource(t, w.ws.Space), 2.5, 3.5, 60*2.5+40, 190.0/250, 2, 2)
+	})
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -329,89 +327,87 @@ func ptr[T any](v T) *T { return &v }
 // opening hours keep their wall-clock times; the busiest hours put both
 // autumn 02:00 hours in hour 2.
 func TestUsageReportDaylightSaving(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			env := apitest.NewOn(t, d)
-			ws := env.NewWorkshop(t)
-			admin := ws.Admin.Token
-			always := env.Must(t, 201, "POST", "/api/v1/sites", admin, map[string]any{
-				"name": "Night shop", "timezone": "Europe/Brussels", "floor_area_m2": 100, "opening_hours": []any{}, "quiet_hours": []any{}}).ID()
-			zone := env.Must(t, 201, "POST", "/api/v1/zones", admin, map[string]any{
-				"site_id": always, "name": "Floor", "use": "production", "area_m2": 100}).ID()
-			kiln := env.Must(t, 201, "POST", "/api/v1/resources", admin, map[string]any{"zone_id": zone, "name": "Kiln", "kind": "machine"}).ID()
-			member := env.NewUser(t, models.RoleMember, "Nina Night")
-			for _, day := range []struct {
-				month time.Month
-				day   int
-			}{{time.March, 28}, {time.October, 31}} {
-				env.Must(t, 201, "POST", "/api/v1/bookings", member.Token,
-					apitest.Slot(kiln, apitest.At(2027, day.month, day.day, 1, 0), apitest.At(2027, day.month, day.day, 4, 0)))
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		env := apitest.NewOn(t, d)
+		ws := env.NewWorkshop(t)
+		admin := ws.Admin.Token
+		always := env.Must(t, 201, "POST", "/api/v1/sites", admin, map[string]any{
+			"name": "Night shop", "timezone": "Europe/Brussels", "floor_area_m2": 100, "opening_hours": []any{}, "quiet_hours": []any{}}).ID()
+		zone := env.Must(t, 201, "POST", "/api/v1/zones", admin, map[string]any{
+			"site_id": always, "name": "Floor", "use": "production", "area_m2": 100}).ID()
+		kiln := env.Must(t, 201, "POST", "/api/v1/resources", admin, map[string]any{"zone_id": zone, "name": "Kiln", "kind": "machine"}).ID()
+		member := env.NewUser(t, models.RoleMember, "Nina Night")
+		for _, day := range []struct {
+			month time.Month
+			day   int
+		}{{time.March, 28}, {time.October, 31}} {
+			env.Must(t, 201, "POST", "/api/v1/bookings", member.Token,
+				apitest.Slot(kiln, apitest.At(2027, day.month, day.day, 1, 0), apitest.At(2027, day.month, day.day, 4, 0)))
+		}
+		cases := []struct {
+			month          time.Month
+			day            int
+			hours, booked  float64
+			hour2          float64
+			offFrom, offTo string
+		}{
+			{time.March, 28, 23, 2, 0, "+01:00", "+02:00"},
+			{time.October, 31, 25, 4, 2, "+02:00", "+01:00"},
+		}
+		for _, c := range cases {
+			from, to := apitest.At(2027, c.month, c.day, 0, 0), apitest.At(2027, c.month, c.day+1, 0, 0)
+			r := getReport(t, env, admin, always, from, to)
+			checkUsage(t, fmt.Sprintf("kiln on %s %d", c.month, c.day), r.resource(t, kiln), c.hours, c.booked, c.booked, c.booked/c.hours, 1, 1)
+			if !strings.HasSuffix(r.From, c.offFrom) || !strings.HasSuffix(r.To, c.offTo) {
+				t.Errorf("%s %d: window %s %s", c.month, c.day, r.From, r.To)
 			}
-			cases := []struct {
-				month          time.Month
-				day            int
-				hours, booked  float64
-				hour2          float64
-				offFrom, offTo string
-			}{
-				{time.March, 28, 23, 2, 0, "+01:00", "+02:00"},
-				{time.October, 31, 25, 4, 2, "+02:00", "+01:00"},
+			if b, _, _ := r.hour(7, 2); !near(b, c.hour2) {
+				t.Errorf("%s %d: hour 2 holds %v h, want %v", c.month, c.day, b, c.hour2)
 			}
-			for _, c := range cases {
-				from, to := apitest.At(2027, c.month, c.day, 0, 0), apitest.At(2027, c.month, c.day+1, 0, 0)
-				r := getReport(t, env, admin, always, from, to)
-				checkUsage(t, fmt.Sprintf("kiln on %s %d", c.month, c.day), r.resource(t, kiln), c.hours, c.booked, c.booked, c.booked/c.hours, 1, 1)
-				if !strings.HasSuffix(r.From, c.offFrom) || !strings.HasSuffix(r.To, c.offTo) {
-					t.Errorf("%s %d: window %s %s", c.month, c.day, r.From, r.To)
-				}
-				if b, _, _ := r.hour(7, 2); !near(b, c.hour2) {
-					t.Errorf("%s %d: hour 2 holds %v h, want %v", c.month, c.day, b, c.hour2)
-				}
-				if b1, _, _ := r.hour(7, 1); !near(b1, 1) {
-					t.Errorf("%s %d: hour 1 holds %v h, want 1", c.month, c.day, b1)
-				}
-				if b3, _, _ := r.hour(7, 3); !near(b3, 1) {
-					t.Errorf("%s %d: hour 3 holds %v h, want 1", c.month, c.day, b3)
-				}
-				// The test workshop opens 08:00-20:00 on the wall clock: 12 h.
-				open := getReport(t, env, admin, ws.SiteID, from, to).resource(t, ws.Machine).OpenHours
-				if !near(open, 12) {
-					t.Errorf("%s %d: the workshop was open %v h, want 12", c.month, c.day, open)
-				}
+			if b1, _, _ := r.hour(7, 1); !near(b1, 1) {
+				t.Errorf("%s %d: hour 1 holds %v h, want 1", c.month, c.day, b1)
 			}
+			if b3, _, _ := r.hour(7, 3); !near(b3, 1) {
+				t.Errorf("%s %d: hour 3 holds %v h, want 1", c.month, c.day, b3)
+			}
+			// The test workshop opens 08:00-20:00 on the wall clock: 12 h.
+			open := getReport(t, env, admin, ws.SiteID, from, to).resource(t, ws.Machine).OpenHours
+			if !near(open, 12) {
+				t.Errorf("%s %d: the workshop was open %v h, want 12", c.month, c.day, open)
+			}
+		}
 
-			// By day across the spring change: 24, 23 and 24 hours.
-			r := getReport(t, env, admin, always, apitest.At(2027, 3, 27, 0, 0), apitest.At(2027, 3, 30, 0, 0))
-			if r.Period != "day" || len(r.Periods) != 3 {
-				t.Fatalf("want 3 days, got %s %d", r.Period, len(r.Periods))
+		// By day across the spring change: 24, 23 and 24 hours.
+		r := getReport(t, env, admin, always, apitest.At(2027, 3, 27, 0, 0), apitest.At(2027, 3, 30, 0, 0))
+		if r.Period != "day" || len(r.Periods) != 3 {
+			t.Fatalf("want 3 days, got %s %d", r.Period, len(r.Periods))
+		}
+		for i, h := range []float64{24, 23, 24} {
+			if got := r.Periods[i].Resources[0].OpenHours; !near(got, h) {
+				t.Errorf("day %d: %v open hours, want %v", i, got, h)
 			}
-			for i, h := range []float64{24, 23, 24} {
-				if got := r.Periods[i].Resources[0].OpenHours; !near(got, h) {
-					t.Errorf("day %d: %v open hours, want %v", i, got, h)
-				}
+		}
+		// By ISO week over five weeks: the week of the change has 167
+		// hours; the first and last weeks are cut by the window.
+		r = getReport(t, env, admin, always, apitest.At(2027, 3, 17, 0, 0), apitest.At(2027, 4, 21, 0, 0))
+		if r.Period != "week" || len(r.Periods) != 6 {
+			t.Fatalf("want 6 weeks, got %s %d", r.Period, len(r.Periods))
+		}
+		for _, c := range []struct {
+			i     int
+			start string
+			open  float64
+		}{{0, "2027-03-17T00:00:00+01:00", 5 * 24}, {1, "2027-03-22T00:00:00+01:00", 167},
+			{2, "2027-03-29T00:00:00+02:00", 168}, {5, "2027-04-19T00:00:00+02:00", 48}} {
+			p := r.Periods[c.i]
+			if p.Start != c.start || !near(p.Resources[0].OpenHours, c.open) {
+				t.Errorf("week from %s: %v open hours; want %s, %v", p.Start, p.Resources[0].OpenHours, c.start, c.open)
 			}
-			// By ISO week over five weeks: the week of the change has 167
-			// hours; the first and last weeks are cut by the window.
-			r = getReport(t, env, admin, always, apitest.At(2027, 3, 17, 0, 0), apitest.At(2027, 4, 21, 0, 0))
-			if r.Period != "week" || len(r.Periods) != 6 {
-				t.Fatalf("want 6 weeks, got %s %d", r.Period, len(r.Periods))
-			}
-			for _, c := range []struct {
-				i     int
-				start string
-				open  float64
-			}{{0, "2027-03-17T00:00:00+01:00", 5 * 24}, {1, "2027-03-22T00:00:00+01:00", 167},
-				{2, "2027-03-29T00:00:00+02:00", 168}, {5, "2027-04-19T00:00:00+02:00", 48}} {
-				p := r.Periods[c.i]
-				if p.Start != c.start || !near(p.Resources[0].OpenHours, c.open) {
-					t.Errorf("week from %s: %v open hours; want %s, %v", p.Start, p.Resources[0].OpenHours, c.start, c.open)
-				}
-			}
-			if got := r.Periods[1].Resources[0]; !near(got.BookedHours, 2) || got.Bookings != 1 {
-				t.Errorf("the week of 28 March: %+v", got)
-			}
-		})
-	}
+		}
+		if got := r.Periods[1].Resources[0]; !near(got.BookedHours, 2) || got.Bookings != 1 {
+			t.Errorf("the week of 28 March: %+v", got)
+		}
+	})
 }
 
 // TestUsageReportRefusals: hosts only; the window must be given, run

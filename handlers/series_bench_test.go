@@ -12,9 +12,7 @@ import (
 // through the whole HTTP stack, on a fresh machine each time (the target:
 // under 50 ms on SQLite, one transaction).
 func BenchmarkSeries52(b *testing.B) {
-	env := apitest.New(b)
-	w := env.NewWorkshop(b)
-	m := env.NewUser(b, models.RoleMember, "Member")
+	env, w, m := apitest.NewWithMember(b, "Member")
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
 		machine := env.Must(b, 201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{
@@ -55,9 +53,7 @@ func BenchmarkCancel(b *testing.B) {
 func BenchmarkCreateNotifying(b *testing.B) {
 	for _, approval := range []bool{false, true} {
 		b.Run(fmt.Sprintf("notify_hosts=%v", approval), func(b *testing.B) {
-			env := apitest.New(b)
-			w := env.NewWorkshop(b)
-			m := env.NewUser(b, models.RoleMember, "Member")
+			env, w, m := apitest.NewWithMember(b, "Member")
 			machine := env.Must(b, 201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{
 				"zone_id": w.ZoneID, "name": "Router", "kind": "machine", "requires_approval": approval}).ID()
 			for i := 0; b.Loop(); i++ {

@@ -36,9 +36,7 @@ func seriesOf(resource int64, start, end, rule string) map[string]any {
 // March to November 2027: across both clock changes each occurrence stays
 // 18:00-20:00 in Brussels, and lasts two real hours.
 func TestSeriesKeepsLocalTimeAcrossDST(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Upholsterer")
+	env, w, m := apitest.NewWithMember(t, "Upholsterer")
 	var s seriesBody
 	env.Must(t, 201, "POST", "/api/v1/series", m.Token, seriesOf(w.Machine,
 		apitest.At(2027, 3, 16, 18, 0), apitest.At(2027, 3, 16, 20, 0), "FREQ=WEEKLY;UNTIL=20271109T235959Z")).Decode(t, &s)
@@ -69,9 +67,7 @@ func TestSeriesKeepsLocalTimeAcrossDST(t *testing.T) {
 // TestSeriesRules expands the rule forms the contract allows and refuses
 // the others with 422 validation, never a 500.
 func TestSeriesRules(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Member")
+	env, w, m := apitest.NewWithMember(t, "Member")
 	start, end := apitest.At(2027, 1, 11, 9, 0), apitest.At(2027, 1, 11, 10, 0) // a Monday
 	for _, c := range []struct {
 		rule  string
@@ -177,9 +173,7 @@ func TestSeriesFailStoresNothingSkipStoresTheRest(t *testing.T) {
 // one-hour series over three days of one week: the third occurrence is
 // the one refused.
 func TestSeriesQuotaCountsItsOwnOccurrences(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	m := env.NewUser(t, models.RoleMember, "Member")
+	env, w, m := apitest.NewWithMember(t, "Member")
 	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"max_hours_per_week": 2})
 	body := seriesOf(w.Machine, apitest.At(2027, 1, 12, 9, 0), apitest.At(2027, 1, 12, 10, 0), "FREQ=DAILY;COUNT=3")
 	r := env.Must(t, 422, "POST", "/api/v1/series", m.Token, body)
@@ -206,111 +200,105 @@ func TestSeriesQuotaCountsItsOwnOccurrences(t *testing.T) {
 // Mondays at once, round after round, on every database and on two
 // servers sharing it: one series wins whole, the other is refused whole.
 func TestSeriesRaceOneWinsWhole(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			dsn := apitest.DSN(t, d)
-			one, two := apitest.OpenDSN(t, dsn), apitest.OpenDSN(t, dsn)
-			servers := []*apitest.Env{one, two}
-			w := one.NewWorkshop(t)
-			a, b := one.NewUser(t, models.RoleMember, "A"), one.NewUser(t, models.RoleMember, "B")
-			for round := range 6 {
-				body := seriesOf(w.Machine, apitest.At(2027, 1, 11+round, 9, 0), apitest.At(2027, 1, 11+round, 11, 0), "FREQ=WEEKLY;COUNT=8")
-				res := apitest.Burst(2, func(i int) *apitest.Response {
-					return servers[i].Do("POST", "/api/v1/series", []apitest.User{a, b}[i].Token, body)
-				})
-				codes := apitest.Tally([]int{res[0].Code, res[1].Code})
-				if codes[201] != 1 || codes[409] != 1 {
-					t.Fatalf("round %d: want one 201 and one 409, got %s and %s", round, res[0], res[1])
-				}
-				for _, r := range res {
-					if r.Code == 201 {
-						var s seriesBody
-						r.Decode(t, &s)
-						if len(s.Bookings) != 8 {
-							t.Fatalf("round %d: the winner has %d of 8 occurrences", round, len(s.Bookings))
-						}
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		one, two := apitest.TwoServers(t, d)
+		servers := []*apitest.Env{one, two}
+		w := one.NewWorkshop(t)
+		a, b := one.NewUser(t, models.RoleMember, "A"), one.NewUser(t, models.RoleMember, "B")
+		for round := range 6 {
+			body := seriesOf(w.Machine, apitest.At(2027, 1, 11+round, 9, 0), apitest.At(2027, 1, 11+round, 11, 0), "FREQ=WEEKLY;COUNT=8")
+			res := apitest.Burst(2, func(i int) *apitest.Response {
+				return servers[i].Do("POST", "/api/v1/series", []apitest.User{a, b}[i].Token, body)
+			})
+			codes := apitest.Tally([]int{res[0].Code, res[1].Code})
+			if codes[201] != 1 || codes[409] != 1 {
+				t.Fatalf("round %d: want one 201 and one 409, got %s and %s", round, res[0], res[1])
+			}
+			for _, r := range res {
+				if r.Code == 201 {
+					var s seriesBody
+					r.Decode(t, &s)
+					if len(s.Bookings) != 8 {
+						t.Fatalf("round %d: the winner has %d of 8 occurrences", round, len(s.Bookings))
 					}
 				}
 			}
-			assertNoOverbooking(t, one, w.Machine, 1)
-		})
-	}
+		}
+		assertNoOverbooking(t, one, w.Machine, 1)
+	})
 }
 
 // TestSeriesDecisions: hosts approve a whole series at once (two at once:
 // one wins), a member cancels a holiday range and then the rest, and
 // nobody else can see or touch it.
 func TestSeriesDecisions(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			dsn := apitest.DSN(t, d)
-			env, other := apitest.OpenDSN(t, dsn), apitest.OpenDSN(t, dsn)
-			w := env.NewWorkshop(t)
-			m, x := env.NewUser(t, models.RoleMember, "Ceramicist"), env.NewUser(t, models.RoleMember, "Stranger")
-			kiln := env.Must(t, 201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{"zone_id": w.ZoneID,
-				"name": "Kiln", "kind": "machine", "requires_approval": true}).ID()
-			var s seriesBody
-			env.Must(t, 201, "POST", "/api/v1/series", m.Token, seriesOf(kiln, apitest.At(2027, 1, 8, 9, 0),
-				apitest.At(2027, 1, 8, 17, 0), "FREQ=WEEKLY;COUNT=6")).Decode(t, &s)
-			for _, b := range s.Bookings {
-				if b.Status != "pending" {
-					t.Fatalf("an occurrence of a series on a machine that needs approval is %s", b.Status)
-				}
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		env, other := apitest.TwoServers(t, d)
+		w := env.NewWorkshop(t)
+		m, x := env.NewUser(t, models.RoleMember, "Ceramicist"), env.NewUser(t, models.RoleMember, "Stranger")
+		kiln := env.Must(t, 201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{"zone_id": w.ZoneID,
+			"name": "Kiln", "kind": "machine", "requires_approval": true}).ID()
+		var s seriesBody
+		env.Must(t, 201, "POST", "/api/v1/series", m.Token, seriesOf(kiln, apitest.At(2027, 1, 8, 9, 0),
+			apitest.At(2027, 1, 8, 17, 0), "FREQ=WEEKLY;COUNT=6")).Decode(t, &s)
+		for _, b := range s.Bookings {
+			if b.Status != "pending" {
+				t.Fatalf("an occurrence of a series on a machine that needs approval is %s", b.Status)
 			}
-			path := fmt.Sprintf("/api/v1/series/%d", s.ID)
-			// Privacy: another member sees nothing and changes nothing.
-			for _, r := range []*apitest.Response{env.Do("GET", path, x.Token, nil), env.Do("POST", path+"/cancel", x.Token, nil)} {
-				if r.Code != 404 {
-					t.Fatalf("a stranger on someone's series: want 404, got %s", r)
-				}
+		}
+		path := fmt.Sprintf("/api/v1/series/%d", s.ID)
+		// Privacy: another member sees nothing and changes nothing.
+		for _, r := range []*apitest.Response{env.Do("GET", path, x.Token, nil), env.Do("POST", path+"/cancel", x.Token, nil)} {
+			if r.Code != 404 {
+				t.Fatalf("a stranger on someone's series: want 404, got %s", r)
 			}
-			if r := env.Do("POST", path+"/approve", m.Token, nil); r.Code != 403 {
-				t.Fatalf("a member approving their own series: want 403, got %s", r)
-			}
-			if r := env.Do("POST", path+"/reject", w.Manager.Token, map[string]string{}); r.Code != 422 {
-				t.Fatalf("a rejection without reason: want 422, got %s", r)
-			}
-			var list struct{ Series []seriesBody }
-			env.Must(t, 200, "GET", "/api/v1/series", x.Token, nil).Decode(t, &list)
-			if len(list.Series) != 0 {
-				t.Fatalf("a stranger lists %d series", len(list.Series))
-			}
-			res := apitest.Burst(2, func(i int) *apitest.Response {
-				return []*apitest.Env{env, other}[i].Do("POST", path+"/approve", []apitest.User{w.Manager, w.Admin}[i].Token, nil)
-			})
-			if codes := apitest.Tally([]int{res[0].Code, res[1].Code}); codes[200] != 1 || codes[409] != 1 {
-				t.Fatalf("two hosts approving at once: want one 200 and one 409, got %s and %s", res[0], res[1])
-			}
-			env.Must(t, 200, "GET", path, m.Token, nil).Decode(t, &s)
-			for _, b := range s.Bookings {
-				if b.Status != "approved" {
-					t.Fatalf("after approval an occurrence is %s", b.Status)
-				}
-			}
-			// A holiday: the Fridays of 15 and 22 January.
-			env.Must(t, 200, "POST", path+"/cancel", m.Token, map[string]string{"reason": "holiday",
-				"from": apitest.At(2027, 1, 15, 0, 0), "to": apitest.At(2027, 1, 23, 0, 0)}).Decode(t, &s)
-			state := map[string]string{}
-			for _, b := range s.Bookings {
-				state[b.Start.In(testclock.Brussels).Format("01-02")] = b.Status
-			}
-			want := map[string]string{"01-08": "approved", "01-15": "cancelled", "01-22": "cancelled", "01-29": "approved",
-				"02-05": "approved", "02-12": "approved"}
-			if fmt.Sprint(state) != fmt.Sprint(want) {
-				t.Fatalf("after cancelling a range: %v, want %v", state, want)
-			}
-			// Cancel the rest once the first has started: it stays.
-			env.Clock.Set(time.Date(2027, 1, 8, 10, 0, 0, 0, testclock.Brussels))
-			env.Must(t, 200, "POST", path+"/cancel", m.Token, nil).Decode(t, &s)
-			for _, b := range s.Bookings {
-				started := !b.Start.After(env.Clock.Now())
-				if started != (b.Status == "approved") {
-					t.Fatalf("after cancelling the rest: %s is %s", b.Start, b.Status)
-				}
-			}
-			if r := env.Do("POST", path+"/cancel", m.Token, nil); r.Code != 409 || r.ErrorCode() != "invalid_transition" {
-				t.Fatalf("cancelling a series with nothing left: want 409 invalid_transition, got %s", r)
-			}
+		}
+		if r := env.Do("POST", path+"/approve", m.Token, nil); r.Code != 403 {
+			t.Fatalf("a member approving their own series: want 403, got %s", r)
+		}
+		if r := env.Do("POST", path+"/reject", w.Manager.Token, map[string]string{}); r.Code != 422 {
+			t.Fatalf("a rejection without reason: want 422, got %s", r)
+		}
+		var list struct{ Series []seriesBody }
+		env.Must(t, 200, "GET", "/api/v1/series", x.Token, nil).Decode(t, &list)
+		if len(list.Series) != 0 {
+			t.Fatalf("a stranger lists %d series", len(list.Series))
+		}
+		res := apitest.Burst(2, func(i int) *apitest.Response {
+			return []*apitest.Env{env, other}[i].Do("POST", path+"/approve", []apitest.User{w.Manager, w.Admin}[i].Token, nil)
 		})
-	}
+		if codes := apitest.Tally([]int{res[0].Code, res[1].Code}); codes[200] != 1 || codes[409] != 1 {
+			t.Fatalf("two hosts approving at once: want one 200 and one 409, got %s and %s", res[0], res[1])
+		}
+		env.Must(t, 200, "GET", path, m.Token, nil).Decode(t, &s)
+		for _, b := range s.Bookings {
+			if b.Status != "approved" {
+				t.Fatalf("after approval an occurrence is %s", b.Status)
+			}
+		}
+		// A holiday: the Fridays of 15 and 22 January.
+		env.Must(t, 200, "POST", path+"/cancel", m.Token, map[string]string{"reason": "holiday",
+			"from": apitest.At(2027, 1, 15, 0, 0), "to": apitest.At(2027, 1, 23, 0, 0)}).Decode(t, &s)
+		state := map[string]string{}
+		for _, b := range s.Bookings {
+			state[b.Start.In(testclock.Brussels).Format("01-02")] = b.Status
+		}
+		want := map[string]string{"01-08": "approved", "01-15": "cancelled", "01-22": "cancelled", "01-29": "approved",
+			"02-05": "approved", "02-12": "approved"}
+		if fmt.Sprint(state) != fmt.Sprint(want) {
+			t.Fatalf("after cancelling a range: %v, want %v", state, want)
+		}
+		// Cancel the rest once the first has started: it stays.
+		env.Clock.Set(time.Date(2027, 1, 8, 10, 0, 0, 0, testclock.Brussels))
+		env.Must(t, 200, "POST", path+"/cancel", m.Token, nil).Decode(t, &s)
+		for _, b := range s.Bookings {
+			started := !b.Start.After(env.Clock.Now())
+			if started != (b.Status == "approved") {
+				t.Fatalf("after cancelling the rest: %s is %s", b.Start, b.Status)
+			}
+		}
+		if r := env.Do("POST", path+"/cancel", m.Token, nil); r.Code != 409 || r.ErrorCode() != "invalid_transition" {
+			t.Fatalf("cancelling a series with nothing left: want 409 invalid_transition, got %s", r)
+		}
+	})
 }

@@ -145,42 +145,39 @@ func TestWaitlistKeepsAnEntryThatBreaksItsQuota(t *testing.T) {
 // booking attempts, round after round, on every database and on two
 // servers: the waiter gets the slot, the eight get 409.
 func TestWaitlistWinsTheRaceForAFreedSlot(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			dsn := apitest.DSN(t, d)
-			one, two := apitest.OpenDSN(t, dsn), apitest.OpenDSN(t, dsn)
-			w := one.NewWorkshop(t)
-			holder, waiter := one.NewUser(t, models.RoleMember, "Holder"), one.NewUser(t, models.RoleMember, "Waiter")
-			rushers := make([]apitest.User, 4)
-			for i := range rushers {
-				rushers[i] = one.NewUser(t, models.RoleMember, fmt.Sprintf("Rusher %d", i))
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		one, two := apitest.TwoServers(t, d)
+		w := one.NewWorkshop(t)
+		holder, waiter := one.NewUser(t, models.RoleMember, "Holder"), one.NewUser(t, models.RoleMember, "Waiter")
+		rushers := make([]apitest.User, 4)
+		for i := range rushers {
+			rushers[i] = one.NewUser(t, models.RoleMember, fmt.Sprintf("Rusher %d", i))
+		}
+		for round := range 6 {
+			slot := apitest.Slot(w.Machine, apitest.At(2027, 1, 5+round, 9, 0), apitest.At(2027, 1, 5+round, 10, 0))
+			held := one.Must(t, 201, "POST", "/api/v1/bookings", holder.Token, slot).ID()
+			entry := one.Must(t, 201, "POST", "/api/v1/waitlist", waiter.Token, slot).ID()
+			res := apitest.Burst(9, func(i int) *apitest.Response {
+				srv := []*apitest.Env{one, two}[i%2]
+				if i == 0 {
+					return srv.Do("POST", fmt.Sprintf("/api/v1/bookings/%d/cancel", held), holder.Token, nil)
+				}
+				return srv.Do("POST", "/api/v1/bookings", rushers[i%len(rushers)].Token, slot)
+			})
+			if res[0].Code != 200 {
+				t.Fatalf("round %d: the cancellation: %s", round, res[0])
 			}
-			for round := range 6 {
-				slot := apitest.Slot(w.Machine, apitest.At(2027, 1, 5+round, 9, 0), apitest.At(2027, 1, 5+round, 10, 0))
-				held := one.Must(t, 201, "POST", "/api/v1/bookings", holder.Token, slot).ID()
-				entry := one.Must(t, 201, "POST", "/api/v1/waitlist", waiter.Token, slot).ID()
-				res := apitest.Burst(9, func(i int) *apitest.Response {
-					srv := []*apitest.Env{one, two}[i%2]
-					if i == 0 {
-						return srv.Do("POST", fmt.Sprintf("/api/v1/bookings/%d/cancel", held), holder.Token, nil)
-					}
-					return srv.Do("POST", "/api/v1/bookings", rushers[i%len(rushers)].Token, slot)
-				})
-				if res[0].Code != 200 {
-					t.Fatalf("round %d: the cancellation: %s", round, res[0])
-				}
-				for i, r := range res[1:] {
-					if r.Code != 409 {
-						t.Fatalf("round %d: rusher %d: want 409, got %s", round, i, r)
-					}
-				}
-				if e := waitlistOf(t, one, waiter.Token)[entry]; e.Status != "booked" {
-					t.Fatalf("round %d: the waiter's entry is %s", round, e.Status)
+			for i, r := range res[1:] {
+				if r.Code != 409 {
+					t.Fatalf("round %d: rusher %d: want 409, got %s", round, i, r)
 				}
 			}
-			assertNoOverbooking(t, one, w.Machine, 1)
-		})
-	}
+			if e := waitlistOf(t, one, waiter.Token)[entry]; e.Status != "booked" {
+				t.Fatalf("round %d: the waiter's entry is %s", round, e.Status)
+			}
+		}
+		assertNoOverbooking(t, one, w.Machine, 1)
+	})
 }
 
 // TestWaitlistOnRejection: a rejection frees a pending request's slot for

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"atelier/icalendar"
+	"atelier/internal/apitest/icaltest"
 	"atelier/internal/apitest/testclock"
 
 	// An independent parser: a bug in the writer's escaping or folding must
@@ -42,39 +42,7 @@ func render(t *testing.T, cal icalendar.Calendar) (string, *ical.Calendar) {
 	if err := icalendar.Write(&buf, cal); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
-	raw := buf.String()
-	checkLines(t, raw)
-	dec := ical.NewDecoder(strings.NewReader(raw))
-	parsed, err := dec.Decode()
-	if err != nil {
-		t.Fatalf("parse: %v\n%s", err, raw)
-	}
-	if _, err := dec.Decode(); err != io.EOF {
-		t.Fatalf("after the calendar: got %v, want io.EOF\n%s", err, raw)
-	}
-	return raw, parsed
-}
-
-// checkLines checks what RFC 5545 section 3.1 asks of every content line.
-func checkLines(t *testing.T, raw string) {
-	t.Helper()
-	if !strings.HasSuffix(raw, "\r\n") {
-		t.Errorf("output does not end in CRLF")
-	}
-	lines := strings.SplitAfter(raw, "\r\n")
-	lines = lines[:len(lines)-1] // the empty string after the last CRLF
-	for n, l := range lines {
-		body := strings.TrimSuffix(l, "\r\n")
-		if strings.ContainsAny(body, "\r\n") {
-			t.Errorf("line %d has a bare CR or LF: %q", n+1, l)
-		}
-		if len(body) > 75 {
-			t.Errorf("line %d is %d octets, more than 75: %q", n+1, len(body), body)
-		}
-		if !utf8.ValidString(body) {
-			t.Errorf("line %d is not valid UTF-8 (folded inside a character?): %q", n+1, body)
-		}
-	}
+	return buf.String(), icaltest.Parse(t, buf.Bytes())
 }
 
 // onlyEvent returns the one VEVENT of cal.

@@ -5,19 +5,14 @@ import (
 	"testing"
 
 	"atelier/internal/apitest"
-	"atelier/models"
 )
 
 // BenchmarkSender empties an outbox into a local SMTP server: one op is
 // one message delivered and marked sent (the target: 100 a second).
 func BenchmarkSender(b *testing.B) {
 	env := apitest.New(b)
-	in := startInboxB(b)
-	env.DB.Mail = true
-	w := env.NewWorkshop(b)
-	m := env.NewUser(b, models.RoleMember, "Member")
-	kiln := env.Must(b, 201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{"zone_id": w.ZoneID,
-		"name": "Kiln", "kind": "machine", "requires_approval": true}).ID()
+	in := startInbox(b)
+	_, m, kiln := mailEnv(b, env, "en")
 	s := sender(b, env.DB, in.addr)
 	// Each request notifies the two hosts: two messages.
 	for i := 0; i < (b.N+1)/2; i++ {

@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -34,37 +35,42 @@ type inbox struct {
 	addr     string
 }
 
-func startInbox(t *testing.T) *inbox { return startInboxB(t) }
-
-func startInboxB(t testing.TB) *inbox {
+// startInbox serves an inbox on a free loopback port until the test ends.
+func startInbox(t testing.TB) *inbox {
 	t.Helper()
 	in := &inbox{}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	in.addr = ln.Addr().String()
-	in.srv = smtp.NewServer(in)
-	in.srv.Domain = "mail.test"
-	in.srv.AllowInsecureAuth = true
-	go in.srv.Serve(ln)
-	t.Cleanup(func() { in.srv.Close() })
+	in.listen(t, "127.0.0.1:0")
 	return in
 }
 
 func (in *inbox) stop() { in.srv.Close() }
 
 // restart serves again on the same address, as a mail server back up.
-func (in *inbox) restart(t *testing.T) {
+func (in *inbox) restart(t testing.TB) {
 	t.Helper()
-	ln, err := net.Listen("tcp", in.addr)
+	in.listen(t, in.addr)
+}
+
+func (in *inbox) listen(t testing.TB, addr string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.srv = smtp.NewServer(in)
-	in.srv.Domain = "mail.test"
-	go in.srv.Serve(ln)
-	t.Cleanup(func() { in.srv.Close() })
+	in.addr = ln.Addr().String()
+	in.srv = serveSMTP(t, in, ln, nil)
+}
+
+// serveSMTP serves an SMTP server of backend on ln until the test ends,
+// speaking TLS with config when it is not nil (STARTTLS, unless ln is a TLS
+// listener already).
+func serveSMTP(t testing.TB, backend smtp.Backend, ln net.Listener, config *tls.Config) *smtp.Server {
+	srv := smtp.NewServer(backend)
+	srv.Domain, srv.TLSConfig = "mail.test", config
+	srv.AllowInsecureAuth = config == nil
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return srv
 }
 
 func (in *inbox) got() []string {
@@ -97,7 +103,7 @@ func (s *session) Data(r io.Reader) error {
 
 // mailEnv is an Atelier whose notifications go out by mail, with a member
 // whose pending request a host rejects: one notification for the member.
-func mailEnv(t *testing.T, env *apitest.Env, lang string) (apitest.Workshop, apitest.User, int64) {
+func mailEnv(t testing.TB, env *apitest.Env, lang string) (apitest.Workshop, apitest.User, int64) {
 	t.Helper()
 	env.DB.Mail = true
 	w := env.NewWorkshop(t)
@@ -277,98 +283,92 @@ func TestMailWaitsWhileTheServerIsDownAndGivesUpOn5xx(t *testing.T) {
 // (on every database): every message arrives exactly once. A member who
 // turned email off gets none.
 func TestMailSentOnceBySeveralServers(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			dsn := apitest.DSN(t, d)
-			one, two := apitest.OpenDSN(t, dsn), apitest.OpenDSN(t, dsn)
-			two.DB.Mail = true
-			in := startInbox(t)
-			w, m, kiln := mailEnv(t, one, "en")
-			quiet := one.NewUser(t, models.RoleMember, "Quiet")
-			one.Must(t, 200, "PATCH", "/api/v1/me", quiet.Token, map[string]any{"email_notifications": false})
-			for day := range 10 {
-				id := one.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(kiln,
-					apitest.At(2027, 1, 6+day, 9, 0), apitest.At(2027, 1, 6+day, 10, 0))).ID()
-				one.Must(t, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/approve", id), w.Manager.Token, nil)
-				q := one.Must(t, 201, "POST", "/api/v1/bookings", quiet.Token, apitest.Slot(kiln,
-					apitest.At(2027, 1, 6+day, 11, 0), apitest.At(2027, 1, 6+day, 12, 0))).ID()
-				one.Must(t, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/approve", q), w.Manager.Token, nil)
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		one, two := apitest.TwoServers(t, d)
+		two.DB.Mail = true
+		in := startInbox(t)
+		w, m, kiln := mailEnv(t, one, "en")
+		quiet := one.NewUser(t, models.RoleMember, "Quiet")
+		one.Must(t, 200, "PATCH", "/api/v1/me", quiet.Token, map[string]any{"email_notifications": false})
+		for day := range 10 {
+			id := one.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(kiln,
+				apitest.At(2027, 1, 6+day, 9, 0), apitest.At(2027, 1, 6+day, 10, 0))).ID()
+			one.Must(t, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/approve", id), w.Manager.Token, nil)
+			q := one.Must(t, 201, "POST", "/api/v1/bookings", quiet.Token, apitest.Slot(kiln,
+				apitest.At(2027, 1, 6+day, 11, 0), apitest.At(2027, 1, 6+day, 12, 0))).ID()
+			one.Must(t, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/approve", q), w.Manager.Token, nil)
+		}
+		// 20 requests to 2 hosts, 10 approvals to m; none to quiet.
+		senders := []*atmail.Sender{sender(t, one.DB, in.addr), sender(t, two.DB, in.addr)}
+		apitest.Burst(2, func(i int) int {
+			n := 0
+			for k := senders[i].SendDue(context.Background()); k > 0; k = senders[i].SendDue(context.Background()) {
+				n += k
 			}
-			// 20 requests to 2 hosts, 10 approvals to m; none to quiet.
-			senders := []*atmail.Sender{sender(t, one.DB, in.addr), sender(t, two.DB, in.addr)}
-			apitest.Burst(2, func(i int) int {
-				n := 0
-				for k := senders[i].SendDue(context.Background()); k > 0; k = senders[i].SendDue(context.Background()) {
-					n += k
-				}
-				return n
-			})
-			got := in.got()
-			ids := map[string]int{}
-			for _, raw := range got {
-				msg, err := mail.ReadMessage(strings.NewReader(raw))
-				if err != nil {
-					t.Fatal(err)
-				}
-				ids[msg.Header.Get("Message-Id")]++
-				if strings.Contains(msg.Header.Get("To"), quiet.Email) {
-					t.Fatalf("a member who turned email off got %s", msg.Header.Get("Subject"))
-				}
-			}
-			if len(got) != 50 || len(ids) != 50 {
-				t.Fatalf("want 50 distinct messages, got %d (%d distinct)", len(got), len(ids))
-			}
+			return n
 		})
-	}
+		got := in.got()
+		ids := map[string]int{}
+		for _, raw := range got {
+			msg, err := mail.ReadMessage(strings.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[msg.Header.Get("Message-Id")]++
+			if strings.Contains(msg.Header.Get("To"), quiet.Email) {
+				t.Fatalf("a member who turned email off got %s", msg.Header.Get("Subject"))
+			}
+		}
+		if len(got) != 50 || len(ids) != 50 {
+			t.Fatalf("want 50 distinct messages, got %d (%d distinct)", len(got), len(ids))
+		}
+	})
 }
 
 // TestRemindersOnceBeforeTheStart: a reminder goes out once, 24 hours
 // before an approved booking, from whichever server runs first, never for
 // a booking cancelled meanwhile nor for one booked within the lead time.
 func TestRemindersOnceBeforeTheStart(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			dsn := apitest.DSN(t, d)
-			one, two := apitest.OpenDSN(t, dsn), apitest.OpenDSN(t, dsn)
-			w := one.NewWorkshop(t)
-			m := one.NewUser(t, models.RoleMember, "Member")
-			keep := one.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 8, 9, 0), apitest.At(2027, 1, 8, 10, 0))).ID()
-			drop := one.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 8, 11, 0), apitest.At(2027, 1, 8, 12, 0))).ID()
-			one.Must(t, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/cancel", drop), m.Token, nil)
-			count := func() int {
-				n := apitest.Burst(2, func(i int) int {
-					k, err := []*apitest.Env{one, two}[i].DB.SendReminders(context.Background(), 24*time.Hour)
-					if err != nil {
-						return -1000
-					}
-					return k
-				})
-				return n[0] + n[1]
-			}
-			if n := count(); n != 0 {
-				t.Fatalf("three days ahead: %d reminders", n)
-			}
-			at := time.Date(2027, 1, 7, 9, 30, 0, 0, testclock.Brussels)
-			one.Clock.Set(at)
-			two.Clock.Set(at)
-			// Booked within the lead time: no reminder for it.
-			one.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 8, 14, 0), apitest.At(2027, 1, 8, 15, 0)))
-			if n := count(); n != 1 {
-				t.Fatalf("23.5 hours before: %d reminders, want 1", n)
-			}
-			if n := count(); n != 0 {
-				t.Fatalf("a second round sent %d more", n)
-			}
-			var notes struct {
-				Notifications []struct {
-					Kind      string
-					BookingID int64 `json:"booking_id"`
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		one, two := apitest.TwoServers(t, d)
+		w := one.NewWorkshop(t)
+		m := one.NewUser(t, models.RoleMember, "Member")
+		keep := one.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 8, 9, 0), apitest.At(2027, 1, 8, 10, 0))).ID()
+		drop := one.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 8, 11, 0), apitest.At(2027, 1, 8, 12, 0))).ID()
+		one.Must(t, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/cancel", drop), m.Token, nil)
+		count := func() int {
+			n := apitest.Burst(2, func(i int) int {
+				k, err := []*apitest.Env{one, two}[i].DB.SendReminders(context.Background(), 24*time.Hour)
+				if err != nil {
+					return -1000
 				}
+				return k
+			})
+			return n[0] + n[1]
+		}
+		if n := count(); n != 0 {
+			t.Fatalf("three days ahead: %d reminders", n)
+		}
+		at := time.Date(2027, 1, 7, 9, 30, 0, 0, testclock.Brussels)
+		one.Clock.Set(at)
+		two.Clock.Set(at)
+		// Booked within the lead time: no reminder for it.
+		one.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 8, 14, 0), apitest.At(2027, 1, 8, 15, 0)))
+		if n := count(); n != 1 {
+			t.Fatalf("23.5 hours before: %d reminders, want 1", n)
+		}
+		if n := count(); n != 0 {
+			t.Fatalf("a second round sent %d more", n)
+		}
+		var notes struct {
+			Notifications []struct {
+				Kind      string
+				BookingID int64 `json:"booking_id"`
 			}
-			one.Must(t, 200, "GET", "/api/v1/me/notifications", m.Token, nil).Decode(t, &notes)
-			if len(notes.Notifications) != 1 || notes.Notifications[0].Kind != "booking_reminder" || notes.Notifications[0].BookingID != keep {
-				t.Fatalf("the member's notifications: %+v", notes)
-			}
-		})
-	}
+		}
+		one.Must(t, 200, "GET", "/api/v1/me/notifications", m.Token, nil).Decode(t, &notes)
+		if len(notes.Notifications) != 1 || notes.Notifications[0].Kind != "booking_reminder" || notes.Notifications[0].BookingID != keep {
+			t.Fatalf("the member's notifications: %+v", notes)
+		}
+	})
 }

@@ -101,8 +101,6 @@ func TestMailOverTLSWithAuthentication(t *testing.T) {
 	for _, scheme := range []string{"smtp", "smtps"} {
 		t.Run(scheme, func(t *testing.T) {
 			in := &secureInbox{user: "atelier", pw: "s3cret:with@chars"}
-			srv := smtp.NewServer(in)
-			srv.Domain, srv.TLSConfig = "mail.test", serverTLS
 			var ln net.Listener
 			var err error
 			if scheme == "smtps" {
@@ -113,8 +111,7 @@ func TestMailOverTLSWithAuthentication(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			go srv.Serve(ln)
-			t.Cleanup(func() { srv.Close() })
+			serveSMTP(t, in, ln, serverTLS)
 
 			env := apitest.New(t)
 			w, m, kiln := mailEnv(t, env, "en")

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"atelier/internal/apitest"
 	"atelier/internal/apitest/testclock"
 	"atelier/models"
 )
@@ -56,18 +57,9 @@ func TestBackupRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	site := &models.Site{Name: "Site", FloorAreaM2: 100}
-	if err := db.CreateSite(ctx, site); err != nil {
-		t.Fatal(err)
-	}
-	zone := &models.Zone{SiteID: site.ID, Name: "Zone", Use: "production", AreaM2: 50}
-	if err := db.CreateZone(ctx, zone); err != nil {
-		t.Fatal(err)
-	}
-	res := &models.Resource{ZoneID: zone.ID, Name: "Saw", Kind: models.KindMachine}
-	if err := db.CreateResource(ctx, res); err != nil {
-		t.Fatal(err)
-	}
+	site := apitest.Store(t, db.CreateSite, &models.Site{Name: "Site", FloorAreaM2: 100})
+	zone := apitest.Store(t, db.CreateZone, &models.Zone{SiteID: site.ID, Name: "Zone", Use: "production", AreaM2: 50})
+	res := apitest.Store(t, db.CreateResource, &models.Resource{ZoneID: zone.ID, Name: "Saw", Kind: models.KindMachine})
 	book := func(i int) (*models.Booking, error) {
 		start := now.Add(time.Duration(24+i) * time.Hour)
 		return db.CreateBooking(ctx, admin, models.BookingRequest{ResourceID: res.ID, Start: start, End: start.Add(time.Hour), Quantity: 1})

@@ -53,18 +53,9 @@ func rawSQLite(b *testing.B) (db *sql.DB, resourceID, memberID int64) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	site := &models.Site{Name: "Raw", Timezone: "Europe/Brussels", FloorAreaM2: 100}
-	if err := m.CreateSite(ctx, site); err != nil {
-		b.Fatal(err)
-	}
-	zone := &models.Zone{SiteID: site.ID, Name: "Raw", Use: "production", AreaM2: 100}
-	if err := m.CreateZone(ctx, zone); err != nil {
-		b.Fatal(err)
-	}
-	res := &models.Resource{ZoneID: zone.ID, Name: "Raw", Kind: models.KindMachine}
-	if err := m.CreateResource(ctx, res); err != nil {
-		b.Fatal(err)
-	}
+	site := apitest.Store(b, m.CreateSite, &models.Site{Name: "Raw", Timezone: "Europe/Brussels", FloorAreaM2: 100})
+	zone := apitest.Store(b, m.CreateZone, &models.Zone{SiteID: site.ID, Name: "Raw", Use: "production", AreaM2: 100})
+	res := apitest.Store(b, m.CreateResource, &models.Resource{ZoneID: zone.ID, Name: "Raw", Kind: models.KindMachine})
 	u, err := m.CreateUser(ctx, nil, models.NewUser{Email: "raw@atelier.test", Name: "Raw", Password: apitest.Password})
 	if err != nil {
 		b.Fatal(err)
@@ -112,6 +103,26 @@ func burst(b *testing.B, n int, op func(i int64) error) {
 	wg.Wait()
 }
 
+// benchResources stores n resources in zone, each as resource(i) makes
+// it, and returns them as the dataset loader sees them: open 08:00-20:00 in
+// Brussels on days (1 is Monday).
+func benchResources(b *testing.B, db *models.DB, zone int64, n int, days []int, resource func(i int) *models.Resource) []dataset.Resource {
+	b.Helper()
+	var open [8]bool
+	for _, d := range days {
+		open[d] = true
+	}
+	out := make([]dataset.Resource, n)
+	for i := range out {
+		r := resource(i)
+		r.ZoneID = zone
+		apitest.Store(b, db.CreateResource, r)
+		out[i] = dataset.Resource{ID: r.ID, Capacity: r.Capacity, Buffer: r.Buffer(), Loc: testclock.Brussels,
+			OpenFrom: 8 * 60, OpenTo: 20 * 60, Days: open}
+	}
+	return out
+}
+
 // BenchmarkRawInsertSQLite is the machine's limit for durable writes: one
 // booking row per transaction, with the server's connection settings.
 func BenchmarkRawInsertSQLite(b *testing.B) {
@@ -149,16 +160,11 @@ func BenchmarkCreateBookingSQLite(b *testing.B) {
 		"name": "Atelier 24h", "timezone": "Europe/Brussels", "floor_area_m2": 1000,
 		"opening_hours": []map[string]any{{"days": []int{1, 2, 3, 4, 5, 6, 7}, "from": "00:00", "to": "24:00"}},
 	}).ID()
-	zone := &models.Zone{SiteID: site, Name: "Production", Use: "production", AreaM2: 800}
-	if err := env.DB.CreateZone(ctx, zone); err != nil {
-		b.Fatal(err)
-	}
+	zone := apitest.Store(b, env.DB.CreateZone, &models.Zone{SiteID: site, Name: "Production", Use: "production", AreaM2: 800})
 	var resources []int64
 	for i := range 8 {
-		r := &models.Resource{ZoneID: zone.ID, Name: fmt.Sprintf("Machine %d", i), Kind: models.KindMachine, SlotMinutes: 30}
-		if err := env.DB.CreateResource(ctx, r); err != nil {
-			b.Fatal(err)
-		}
+		r := apitest.Store(b, env.DB.CreateResource, &models.Resource{ZoneID: zone.ID, Name: fmt.Sprintf("Machine %d", i),
+			Kind: models.KindMachine, SlotMinutes: 30})
 		resources = append(resources, r.ID)
 	}
 	var tokens []string
@@ -238,17 +244,9 @@ func availabilityWeek(b *testing.B, history int) {
 		"opening_hours": []map[string]any{{"days": all, "from": "08:00", "to": "20:00"}},
 		"quiet_hours":   []map[string]any{{"days": []int{1, 2, 3, 4, 5, 6, 7}, "from": "20:00", "to": "08:00"}},
 	}).ID()
-	zone := &models.Zone{SiteID: site, Name: "Production", Use: "production", AreaM2: 4000}
-	if err := env.DB.CreateZone(ctx, zone); err != nil {
-		b.Fatal(err)
-	}
-	var days [8]bool
-	for _, d := range all {
-		days[d] = true
-	}
-	var res []dataset.Resource
-	for i := range 200 {
-		r := &models.Resource{ZoneID: zone.ID, Name: fmt.Sprintf("Resource %03d", i), Kind: models.KindMachine,
+	zone := apitest.Store(b, env.DB.CreateZone, &models.Zone{SiteID: site, Name: "Production", Use: "production", AreaM2: 4000})
+	res := benchResources(b, env.DB, zone.ID, 200, all, func(i int) *models.Resource {
+		r := &models.Resource{Name: fmt.Sprintf("Resource %03d", i), Kind: models.KindMachine,
 			SlotMinutes: 30, Nuisance: models.NuisanceLoud}
 		if i%5 == 4 {
 			r.Kind, r.Capacity, r.Unit, r.Nuisance = models.KindSpace, 20, models.UnitM2, models.NuisanceQuiet
@@ -256,12 +254,8 @@ func availabilityWeek(b *testing.B, history int) {
 		if i%3 == 0 {
 			r.BufferMinutes = 15
 		}
-		if err := env.DB.CreateResource(ctx, r); err != nil {
-			b.Fatal(err)
-		}
-		res = append(res, dataset.Resource{ID: r.ID, Capacity: r.Capacity, Buffer: r.Buffer(), Loc: testclock.Brussels,
-			OpenFrom: 8 * 60, OpenTo: 20 * 60, Days: days})
-	}
+		return r
+	})
 	raw, err := sql.Open("sqlite3", dataset.SQLiteDSN(env.DSN))
 	if err != nil {
 		b.Fatal(err)
@@ -349,26 +343,11 @@ func BenchmarkFeedQuery(b *testing.B) {
 	env := apitest.NewOn(b, models.SQLite)
 	ctx := context.Background()
 	admin := env.NewUser(b, models.RoleAdmin, "Ada Admin")
-	site := &models.Site{Name: "Atelier", Timezone: "Europe/Brussels", FloorAreaM2: 1000}
-	if err := env.DB.CreateSite(ctx, site); err != nil {
-		b.Fatal(err)
-	}
-	zone := &models.Zone{SiteID: site.ID, Name: "Production", Use: "production", AreaM2: 800}
-	if err := env.DB.CreateZone(ctx, zone); err != nil {
-		b.Fatal(err)
-	}
-	var days [8]bool
-	for d := 1; d <= 7; d++ {
-		days[d] = true
-	}
-	var res []dataset.Resource
-	for i := range 50 {
-		r := &models.Resource{ZoneID: zone.ID, Name: fmt.Sprintf("Machine %02d", i), Kind: models.KindMachine}
-		if err := env.DB.CreateResource(ctx, r); err != nil {
-			b.Fatal(err)
-		}
-		res = append(res, dataset.Resource{ID: r.ID, Capacity: 1, Loc: testclock.Brussels, OpenFrom: 8 * 60, OpenTo: 20 * 60, Days: days})
-	}
+	site := apitest.Store(b, env.DB.CreateSite, &models.Site{Name: "Atelier", Timezone: "Europe/Brussels", FloorAreaM2: 1000})
+	zone := apitest.Store(b, env.DB.CreateZone, &models.Zone{SiteID: site.ID, Name: "Production", Use: "production", AreaM2: 800})
+	res := benchResources(b, env.DB, zone.ID, 50, []int{1, 2, 3, 4, 5, 6, 7}, func(i int) *models.Resource {
+		return &models.Resource{Name: fmt.Sprintf("Machine %02d", i), Kind: models.KindMachine}
+	})
 	raw, err := sql.Open("sqlite3", dataset.SQLiteDSN(env.DSN))
 	if err != nil {
 		b.Fatal(err)
@@ -408,72 +387,61 @@ func BenchmarkFeedQuery(b *testing.B) {
 // the joins of the page for speed: for every filter, the total must be the
 // number of bookings the unpaged list holds.
 func TestListTotalMatchesRows(t *testing.T) {
-	for _, d := range apitest.Dialects(t) {
-		t.Run(string(d), func(t *testing.T) {
-			env := apitest.NewOn(t, d)
-			ctx := context.Background()
-			admin, err := env.DB.User(ctx, env.NewUser(t, models.RoleAdmin, "Ada Admin").ID)
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		env := apitest.NewOn(t, d)
+		ctx := context.Background()
+		admin, err := env.DB.User(ctx, env.NewUser(t, models.RoleAdmin, "Ada Admin").ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var members []*models.User
+		for i := range 3 {
+			u, err := env.DB.User(ctx, env.NewUser(t, models.RoleMember, fmt.Sprintf("Member %d", i)).ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var members []*models.User
-			for i := range 3 {
-				u, err := env.DB.User(ctx, env.NewUser(t, models.RoleMember, fmt.Sprintf("Member %d", i)).ID)
+			members = append(members, u)
+		}
+		var sites, resources []int64
+		for s := range 2 {
+			site := apitest.Store(t, env.DB.CreateSite, &models.Site{Name: fmt.Sprintf("Site %d", s), Timezone: "Europe/Brussels", FloorAreaM2: 500})
+			zone := apitest.Store(t, env.DB.CreateZone, &models.Zone{SiteID: site.ID, Name: "Production", Use: "production", AreaM2: 400})
+			sites = append(sites, site.ID)
+			for r := range 2 {
+				res := apitest.Store(t, env.DB.CreateResource, &models.Resource{ZoneID: zone.ID, Name: fmt.Sprintf("Machine %d", r), Kind: models.KindMachine})
+				resources = append(resources, res.ID)
+			}
+		}
+		day := testclock.Start.Add(24 * time.Hour)
+		for i := range 24 {
+			m := members[i%len(members)]
+			start := day.Add(time.Duration(i) * 5 * time.Hour)
+			b, err := env.DB.CreateBooking(ctx, m, models.BookingRequest{ResourceID: resources[i%len(resources)],
+				Start: start, End: start.Add(time.Hour), Quantity: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i%4 == 0 {
+				if _, err := env.DB.Decide(ctx, m, b.ID, models.Cancel, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		filters := []models.BookingFilter{{}, {SiteID: sites[0]}, {SiteID: sites[1], Status: models.StatusApproved},
+			{MemberID: members[1].ID}, {MemberID: members[2].ID, SiteID: sites[0]}, {ResourceID: resources[3]},
+			{Status: models.StatusCancelled}, {From: day.Add(30 * time.Hour), To: day.Add(80 * time.Hour)},
+			{SiteID: sites[1], From: day.Add(50 * time.Hour)}}
+		for _, actor := range []*models.User{admin, members[0]} {
+			for _, f := range filters {
+				f.Page = models.Page{Limit: 1000}
+				list, total, err := env.DB.ListBookings(ctx, actor, f)
 				if err != nil {
 					t.Fatal(err)
 				}
-				members = append(members, u)
-			}
-			var sites, resources []int64
-			for s := range 2 {
-				site := &models.Site{Name: fmt.Sprintf("Site %d", s), Timezone: "Europe/Brussels", FloorAreaM2: 500}
-				if err := env.DB.CreateSite(ctx, site); err != nil {
-					t.Fatal(err)
-				}
-				zone := &models.Zone{SiteID: site.ID, Name: "Production", Use: "production", AreaM2: 400}
-				if err := env.DB.CreateZone(ctx, zone); err != nil {
-					t.Fatal(err)
-				}
-				sites = append(sites, site.ID)
-				for r := range 2 {
-					res := &models.Resource{ZoneID: zone.ID, Name: fmt.Sprintf("Machine %d", r), Kind: models.KindMachine}
-					if err := env.DB.CreateResource(ctx, res); err != nil {
-						t.Fatal(err)
-					}
-					resources = append(resources, res.ID)
+				if int64(len(list)) != total {
+					t.Errorf("%s, filter %+v: total %d, but %d bookings", actor.Role, f, total, len(list))
 				}
 			}
-			day := testclock.Start.Add(24 * time.Hour)
-			for i := range 24 {
-				m := members[i%len(members)]
-				start := day.Add(time.Duration(i) * 5 * time.Hour)
-				b, err := env.DB.CreateBooking(ctx, m, models.BookingRequest{ResourceID: resources[i%len(resources)],
-					Start: start, End: start.Add(time.Hour), Quantity: 1})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if i%4 == 0 {
-					if _, err := env.DB.Decide(ctx, m, b.ID, models.Cancel, ""); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
-			filters := []models.BookingFilter{{}, {SiteID: sites[0]}, {SiteID: sites[1], Status: models.StatusApproved},
-				{MemberID: members[1].ID}, {MemberID: members[2].ID, SiteID: sites[0]}, {ResourceID: resources[3]},
-				{Status: models.StatusCancelled}, {From: day.Add(30 * time.Hour), To: day.Add(80 * time.Hour)},
-				{SiteID: sites[1], From: day.Add(50 * time.Hour)}}
-			for _, actor := range []*models.User{admin, members[0]} {
-				for _, f := range filters {
-					f.Page = models.Page{Limit: 1000}
-					list, total, err := env.DB.ListBookings(ctx, actor, f)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if int64(len(list)) != total {
-						t.Errorf("%s, filter %+v: total %d, but %d bookings", actor.Role, f, total, len(list))
-					}
-				}
-			}
-		})
-	}
+		}
+	})
 }

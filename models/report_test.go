@@ -26,31 +26,16 @@ func BenchmarkUsageReportYear(b *testing.B) {
 	ctx := context.Background()
 	admin := env.NewUser(b, models.RoleAdmin, "Ada Admin")
 	all := []int{1, 2, 3, 4, 5, 6}
-	site := &models.Site{Name: "Atelier", Timezone: "Europe/Brussels", FloorAreaM2: 5000,
-		OpeningHours: models.Hours{{Days: all, From: "08:00", To: "20:00"}}}
-	if err := env.DB.CreateSite(ctx, site); err != nil {
-		b.Fatal(err)
-	}
-	zone := &models.Zone{SiteID: site.ID, Name: "Production", Use: "production", AreaM2: 4000}
-	if err := env.DB.CreateZone(ctx, zone); err != nil {
-		b.Fatal(err)
-	}
-	var days [8]bool
-	for _, d := range all {
-		days[d] = true
-	}
-	var res []dataset.Resource
-	for i := range 200 {
-		r := &models.Resource{ZoneID: zone.ID, Name: fmt.Sprintf("Resource %03d", i), Kind: models.KindMachine, SlotMinutes: 30}
+	site := apitest.Store(b, env.DB.CreateSite, &models.Site{Name: "Atelier", Timezone: "Europe/Brussels", FloorAreaM2: 5000,
+		OpeningHours: models.Hours{{Days: all, From: "08:00", To: "20:00"}}})
+	zone := apitest.Store(b, env.DB.CreateZone, &models.Zone{SiteID: site.ID, Name: "Production", Use: "production", AreaM2: 4000})
+	res := benchResources(b, env.DB, zone.ID, 200, all, func(i int) *models.Resource {
+		r := &models.Resource{Name: fmt.Sprintf("Resource %03d", i), Kind: models.KindMachine, SlotMinutes: 30}
 		if i%5 == 4 {
 			r.Kind, r.Capacity, r.Unit = models.KindSpace, 20, models.UnitM2
 		}
-		if err := env.DB.CreateResource(ctx, r); err != nil {
-			b.Fatal(err)
-		}
-		res = append(res, dataset.Resource{ID: r.ID, Capacity: r.Capacity, Loc: testclock.Brussels,
-			OpenFrom: 8 * 60, OpenTo: 20 * 60, Days: days})
-	}
+		return r
+	})
 	driver, d := "sqlite3", dataset.Dialect("sqlite")
 	dsn := dataset.SQLiteDSN(env.DSN)
 	if env.DB.Dialect == models.Postgres {

@@ -23,21 +23,8 @@ func mustLoad(name string) *time.Location {
 	return loc
 }
 
-// ts reads "2006-01-02 15:04" as Brussels wall-clock time, or an RFC 3339
-// instant when the offset matters (the hour that happens twice).
-func ts(s string) time.Time {
-	var t time.Time
-	var err error
-	if strings.Contains(s, "T") {
-		t, err = time.Parse(time.RFC3339, s)
-	} else {
-		t, err = time.ParseInLocation("2006-01-02 15:04", s, testclock.Brussels)
-	}
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
+// ts is testclock.Parse: Brussels wall-clock time, or an RFC 3339 instant.
+func ts(s string) time.Time { return testclock.Parse(s) }
 
 func iv(from, to string) schedule.Interval {
 	return schedule.Interval{Start: ts(from), End: ts(to)}

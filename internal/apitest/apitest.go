@@ -109,6 +109,15 @@ func Dialects(t testing.TB) []models.Dialect {
 	return []models.Dialect{models.SQLite}
 }
 
+// EachDialect runs f as a subtest, named for the dialect, on every
+// database of Dialects.
+func EachDialect(t *testing.T, f func(t *testing.T, d models.Dialect)) {
+	t.Helper()
+	for _, d := range Dialects(t) {
+		t.Run(string(d), func(t *testing.T) { f(t, d) })
+	}
+}
+
 // DSN returns a fresh database of dialect d.
 func DSN(t testing.TB, d models.Dialect) string {
 	if d == models.Postgres {
@@ -158,6 +167,15 @@ func OpenDSN(t testing.TB, dsn string) *Env {
 	db.Now = clock.Now
 	e := handlers.New(db, handlers.Config{PublicURL: "http://atelier.test"})
 	return &Env{DB: db, E: e, Clock: clock, DSN: dsn}
+}
+
+// TwoServers opens two Atelier servers on one fresh database of dialect
+// d, as two instances share one database in production: each has its own
+// pool, cache and clock.
+func TwoServers(t testing.TB, d models.Dialect) (*Env, *Env) {
+	t.Helper()
+	dsn := DSN(t, d)
+	return OpenDSN(t, dsn), OpenDSN(t, dsn)
 }
 
 // Response is a recorded answer.
@@ -300,6 +318,27 @@ func (e *Env) NewWorkshop(t testing.TB) Workshop {
 	w.Space = e.Must(t, 201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{
 		"zone_id": w.ZoneID, "name": "Assembly floor", "kind": "space", "capacity": 100, "unit": "m2"}).ID()
 	return w
+}
+
+// Store sets a row up through the models API, without HTTP: it calls
+// create (db.CreateSite, db.CreateZone, ...) with v, fails t when that
+// refuses, and returns v as stored.
+func Store[T any](t testing.TB, create func(context.Context, T) error, v T) T {
+	t.Helper()
+	if err := create(context.Background(), v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// NewWithMember opens Atelier on a fresh database of the default dialect
+// with the test workshop and one member called name, where most tests
+// start, failing t when it cannot.
+func NewWithMember(t testing.TB, name string) (*Env, Workshop, User) {
+	t.Helper()
+	env := New(t)
+	w := env.NewWorkshop(t)
+	return env, w, env.NewUser(t, models.RoleMember, name)
 }
 
 // At returns an RFC 3339 string for a local Brussels wall-clock time.

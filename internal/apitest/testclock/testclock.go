@@ -8,6 +8,7 @@
 package testclock
 
 import (
+	"strings"
 	"sync"
 	"time"
 	_ "time/tzdata" // Brussels rules must not depend on the machine's zoneinfo
@@ -26,6 +27,23 @@ var Brussels = func() *time.Location {
 
 // Start is the tests' default now: Monday 4 January 2027, 07:00 in Brussels.
 var Start = time.Date(2027, 1, 4, 7, 0, 0, 0, Brussels)
+
+// Parse reads "2006-01-02 15:04" as Brussels wall-clock time, or an RFC
+// 3339 instant where the offset matters (the hour that happens twice). It
+// panics on anything else: tests write these strings by hand.
+func Parse(s string) time.Time {
+	var t time.Time
+	var err error
+	if strings.Contains(s, "T") {
+		t, err = time.Parse(time.RFC3339, s)
+	} else {
+		t, err = time.ParseInLocation("2006-01-02 15:04", s, Brussels)
+	}
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
 
 // Clock is a clock that moves only when a test sets it. It is safe for
 // concurrent use, as the server reads it from many requests at once.

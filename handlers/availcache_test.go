@@ -1,0 +1,136 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"atelier/internal/apitest"
+	"atelier/models"
+)
+
+// freeAt returns what availability on env says is free at the instant at
+// (RFC 3339) of resource id, over the day around it.
+func freeAt(t *testing.T, env *apitest.Env, token string, id int64, from, to, at string) int {
+	t.Helper()
+	var av struct {
+		Intervals []struct {
+			Start, End time.Time
+			Available  int
+		}
+	}
+	env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", id,
+		url.QueryEscape(from), url.QueryEscape(to)), token, nil).Decode(t, &av)
+	when, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, iv := range av.Intervals {
+		if !iv.Start.After(when) && iv.End.After(when) {
+			return iv.Available
+		}
+	}
+	t.Fatalf("no interval covers %s", at)
+	return 0
+}
+
+// TestAvailabilityCacheNeverStale races the cache of two servers on one
+// database: server B answers availability again and again while server A
+// books and cancels; once A has acknowledged a booking, neither server
+// shows its slot free, and once A has acknowledged the cancellation both
+// show it free again. On PostgreSQL B learns of A's writes by
+// LISTEN/NOTIFY; on SQLite (two processes on one file) by data_version.
+func TestAvailabilityCacheNeverStale(t *testing.T) {
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		a, b := apitest.TwoServers(t, d)
+		w := a.NewWorkshop(t)
+		m := a.NewUser(t, models.RoleMember, "Mina")
+		from, to := apitest.At(2027, 1, 5, 0, 0), apitest.At(2027, 1, 6, 0, 0)
+		for round := 0; round < 24; round++ {
+			start := apitest.At(2027, 1, 5, 8+round/2, 30*(round%2))
+			end := apitest.At(2027, 1, 5, 8+round/2, 30*(round%2)+30)
+			for _, env := range []*apitest.Env{a, b} {
+				if n := freeAt(t, env, m.Token, w.Machine, from, to, start); n != 1 {
+					t.Fatalf("round %d: the slot should be free before the booking, got %d", round, n)
+				}
+			}
+			// Readers keep B's cache busy while A writes.
+			var stop atomic.Bool
+			var wg sync.WaitGroup
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					path := fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.Machine,
+						url.QueryEscape(from), url.QueryEscape(to))
+					for !stop.Load() {
+						if r := b.Do("GET", path, m.Token, nil); r.Code != 200 {
+							t.Errorf("reader: %s", r)
+							return
+						}
+					}
+				}()
+			}
+			stopReaders := func() { stop.Store(true); wg.Wait() }
+			id := a.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, start, end)).ID()
+			for _, env := range []*apitest.Env{b, a} {
+				if n := freeAt(t, env, m.Token, w.Machine, from, to, start); n != 0 {
+					stopReaders()
+					t.Fatalf("round %d: booking %d acknowledged, yet a server shows its slot free", round, id)
+				}
+			}
+			a.Must(t, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/cancel", id), m.Token, map[string]any{})
+			for _, env := range []*apitest.Env{b, a} {
+				if n := freeAt(t, env, m.Token, w.Machine, from, to, start); n != 1 {
+					stopReaders()
+					t.Fatalf("round %d: cancellation acknowledged, yet a server shows the slot taken", round)
+				}
+			}
+			stopReaders()
+		}
+	})
+}
+
+// TestAvailabilityCacheFollowsEveryWrite: on one server, a closure, its
+// removal and a change of the site's opening hours show at once in an
+// answer that was cached before them.
+func TestAvailabilityCacheFollowsEveryWrite(t *testing.T) {
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		env := apitest.NewOn(t, d)
+		w := env.NewWorkshop(t)
+		m := env.NewUser(t, models.RoleMember, "Mina")
+		from, to := apitest.At(2027, 1, 5, 0, 0), apitest.At(2027, 1, 6, 0, 0)
+		at := apitest.At(2027, 1, 5, 9, 0)
+		free := func() int { return freeAt(t, env, m.Token, w.Machine, from, to, at) }
+		if free() != 1 {
+			t.Fatal("the slot should be free at first")
+		}
+		var closed struct{ Closure struct{ ID int64 } }
+		env.Must(t, 201, "POST", fmt.Sprintf("/api/v1/resources/%d/closures", w.Machine), w.Manager.Token,
+			map[string]any{"start": apitest.At(2027, 1, 5, 8, 0), "end": apitest.At(2027, 1, 5, 12, 0), "reason": "Maintenance"}).Decode(t, &closed)
+		c := closed.Closure.ID
+		if free() != 0 {
+			t.Fatal("a closure should show at once")
+		}
+		env.Must(t, 204, "DELETE", fmt.Sprintf("/api/v1/resources/%d/closures/%d", w.Machine, c), w.Manager.Token, nil)
+		if free() != 1 {
+			t.Fatal("removing the closure should show at once")
+		}
+		env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.SiteID), w.Admin.Token, map[string]any{
+			"opening_hours": []map[string]any{{"days": []int{1, 2, 3, 4, 5, 6, 7}, "from": "10:00", "to": "20:00"}}})
+		if free() != 0 {
+			t.Fatal("new opening hours should show at once")
+		}
+		space := func() int { return freeAt(t, env, m.Token, w.Space, from, to, apitest.At(2027, 1, 5, 11, 0)) }
+		if got := space(); got != 100 {
+			t.Fatalf("want the whole floor free, got %d", got)
+		}
+		env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Space), w.Manager.Token, map[string]any{"capacity": 50})
+		if got := space(); got != 50 {
+			t.Fatalf("a new capacity should show at once, got %d free", got)
+		}
+	})
+}
