@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -292,6 +293,9 @@ func testSIGKILL(t *testing.T, bin string, d models.Dialect) {
 		l.waitAcked(kill)
 		l.stopping.Store(true)
 		inFlight := l.inFlight.Load()
+		if d == models.SQLite {
+			requireBatches(t, c)
+		}
 		p.signal(t, syscall.SIGKILL)
 		err := p.wait(t)
 		roundAcks, roundUnknown := l.finish()
@@ -372,5 +376,34 @@ func testSIGTERM(t *testing.T, bin string, d models.Dialect) {
 	again.signal(t, syscall.SIGTERM)
 	if err := again.wait(t); err != nil {
 		t.Errorf("exit after SIGTERM: %v\n%s", err, again.out)
+	}
+}
+
+// requireBatches checks, from the server's metrics, that its group commit
+// has been carrying several requests per transaction, so that the kill
+// that follows comes among batches, not single requests.
+func requireBatches(t *testing.T, c *client) {
+	t.Helper()
+	code, body, err := c.do("GET", "/metrics", nil)
+	if err != nil || code != 200 {
+		t.Fatalf("GET /metrics: %d %v", code, err)
+	}
+	read := func(name string) float64 {
+		for _, line := range strings.Split(string(body), "\n") {
+			if v, ok := strings.CutPrefix(line, name+" "); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return f
+			}
+		}
+		t.Fatalf("/metrics has no %s", name)
+		return 0
+	}
+	batches, requests := read("atelier_write_batches_total"), read("atelier_write_requests_total")
+	t.Logf("group commit so far: %.0f requests in %.0f transactions", requests, batches)
+	if requests <= batches {
+		t.Fatalf("no transaction carried more than one request (%.0f requests, %.0f transactions)", requests, batches)
 	}
 }
