@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Booking statuses. A booking's life: pending -> approved or rejected;
@@ -100,9 +101,7 @@ func (db *DB) CreateBooking(ctx context.Context, actor *User, req BookingRequest
 	var b *Booking
 	var f *Facts
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		if err := lockBookable(tx, req.ResourceID); err != nil {
-			return err
-		}
+		// placeBooking's first statement takes the resource's lock.
 		var err error
 		if b, f, err = placeBooking(tx, db.now(), actor, req); err != nil {
 			return err
@@ -179,16 +178,45 @@ func placeBooking(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (
 	return b, f, nil
 }
 
+// bookableRow is a resource read with its site in one statement.
+type bookableRow struct {
+	Resource
+	Site Site `gorm:"embedded;embeddedPrefix:site__"`
+}
+
+// bookableColumns selects a resource (as resources does) and its site.
+const bookableColumns = "resources.*, zones.site_id AS site_id, zones.name AS zone_name, sites.timezone AS timezone, " +
+	"sites.id AS site__id, sites.name AS site__name, sites.timezone AS site__timezone, sites.floor_area_m2 AS site__floor_area_m2, " +
+	"sites.opening_hours AS site__opening_hours, sites.quiet_hours AS site__quiet_hours, sites.power_kw AS site__power_kw, " +
+	"sites.loud_at_once AS site__loud_at_once, sites.created_at AS site__created_at, sites.updated_at AS site__updated_at"
+
+// bookable reads the resource of a booking request and its site in one
+// statement, which on PostgreSQL also takes the resource's lock and tells
+// the other servers of the write (as lockResource does): one round trip
+// instead of three. A resource that does not exist is a validation
+// *Error, as the contract says of a body naming an unknown id.
+func bookable(tx *gorm.DB, id int64) (*Resource, *Site, error) {
+	q := resources(tx)
+	if tx.Dialector.Name() == "postgres" {
+		q = q.Select(bookableColumns+", pg_notify(?, 'r' || resources.id::text)::text AS notified", availChannel).
+			Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "resources"}})
+	} else {
+		q = q.Select(bookableColumns)
+	}
+	var rows []bookableRow
+	if err := q.Where("resources.id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil, Invalid("resource_id", "No resource has this id.")
+	}
+	touchResource(tx, id)
+	return &rows[0].Resource, &rows[0].Site, nil
+}
+
 // gatherFacts reads what the rules need, inside the write transaction.
 func gatherFacts(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*Facts, error) {
-	r, err := first[Resource](resources(tx), req.ResourceID, "Resource")
-	if ErrorCode(err) == CodeNotFound {
-		return nil, Invalid("resource_id", "No resource has this id.")
-	}
-	if err != nil {
-		return nil, err
-	}
-	site, err := first[Site](tx, r.SiteID, "Site")
+	r, site, err := bookable(tx, req.ResourceID)
 	if err != nil {
 		return nil, err
 	}
