@@ -464,6 +464,33 @@ func authzMatrix() []authzRoute {
 
 		{name: "GET /api/v1/me/calendar", want: allowSignedIn(wantOK)},
 		{name: "POST /api/v1/me/calendar/rotate", want: allowSignedIn(wantOK)},
+		{name: "GET /api/v1/me/certifications", want: allowSignedIn(wantOK),
+			check: func(t *testing.T, w *authzWorld, f authzFixture, a authzActor, r *apitest.Response) {
+				if a == actAnon {
+					return
+				}
+				var got struct {
+					Certifications []struct {
+						ResourceID int64 `json:"resource_id"`
+					}
+				}
+				r.Decode(t, &got)
+				own, err := w.env.DB.Certifications(context.Background(), w.user(a).ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var seen, held []int64
+				for _, c := range got.Certifications {
+					seen = append(seen, c.ResourceID)
+				}
+				for _, c := range own {
+					held = append(held, c.ResourceID)
+				}
+				slices.Sort(seen)
+				if !slices.Equal(seen, held) { // Certifications lists by resource id
+					t.Errorf("%s sees certifications on %v, holds %v", a, seen, held)
+				}
+			}},
 
 		{name: "POST /api/v1/members role member", want: allowHosts(wantCreated), body: newMemberBody("member"),
 			count: membersTotal, delta: 1},

@@ -79,3 +79,27 @@ func (s *server) handleListCertifications(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, out)
 }
+
+type heldCertificationJSON struct {
+	ResourceID   int64   `json:"resource_id"`
+	ResourceName string  `json:"resource_name"`
+	ExpiresOn    *string `json:"expires_on"`
+}
+
+type heldCertificationsResponse struct {
+	Certifications []heldCertificationJSON `json:"certifications"`
+}
+
+// handleMyCertifications lists the caller's own certifications: what Book
+// needs to tell a member which machines they may use, and until when.
+func (s *server) handleMyCertifications(c echo.Context) error {
+	list, err := s.db.CertificationsHeld(c.Request().Context(), actor(c).ID)
+	if err != nil {
+		return err
+	}
+	out := heldCertificationsResponse{Certifications: make([]heldCertificationJSON, len(list))}
+	for i, h := range list {
+		out.Certifications[i] = heldCertificationJSON{ResourceID: h.ResourceID, ResourceName: h.ResourceName, ExpiresOn: h.ExpiresOn}
+	}
+	return c.JSON(http.StatusOK, out)
+}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"maps"
 	"net/http"
 
 	"atelier/models"
@@ -70,4 +71,34 @@ type errorJSON struct {
 	Code    string         `json:"code"`
 	Message string         `json:"message"`
 	Details map[string]any `json:"details,omitempty"`
+}
+
+// withFieldCodes adds to details, when they list fields, the stable code of
+// each field's message (field_codes) and the figures it names
+// (field_params), which a client says in its reader's language; the
+// English messages stay in fields as they were.
+func withFieldCodes(details map[string]any) map[string]any {
+	fields, ok := details["fields"].(map[string]string)
+	if !ok {
+		return details
+	}
+	codes, params := map[string]string{}, map[string]map[string]string{}
+	for name, msg := range fields {
+		code, p := models.FieldCode(msg)
+		if code == "" {
+			continue // the client words it from the field's name
+		}
+		codes[name] = code
+		if p != nil {
+			params[name] = p
+		}
+	}
+	out := maps.Clone(details)
+	if len(codes) > 0 {
+		out["field_codes"] = codes
+	}
+	if len(params) > 0 {
+		out["field_params"] = params
+	}
+	return out
 }

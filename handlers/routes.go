@@ -25,6 +25,7 @@ func (s *server) routes(e *echo.Echo) {
 	a.PATCH("/me", s.handlePatchMe)
 	a.GET("/me/calendar", s.handleMyCalendar(false))
 	a.POST("/me/calendar/rotate", s.handleMyCalendar(true))
+	a.GET("/me/certifications", s.handleMyCertifications)
 
 	a.POST("/members", s.handleCreateMember, hostsOnly)
 	a.GET("/members", s.handleListMembers, hostsOnly)

@@ -165,7 +165,7 @@ func (s *server) handleError(err error, c echo.Context) {
 	switch {
 	case errors.As(err, &de):
 		code = statusOf(de.Code)
-		body = errorJSON{Code: string(de.Code), Message: de.Message, Details: de.Details}
+		body = errorJSON{Code: string(de.Code), Message: de.Message, Details: withFieldCodes(de.Details)}
 	case errors.As(err, &he):
 		code = he.Code
 		if ec, ok := echoCodes[code]; ok {

@@ -1,12 +1,12 @@
 // Package icalendar writes Atelier's bookings as RFC 5545 iCalendar feeds that
 // calendar clients (Google, Apple, Outlook, Thunderbird) subscribe to.
 //
-// It wraps github.com/arran4/golang-ical and guards against what that library
-// leaves to its caller: it writes LF line endings by default, passes a bare CR
-// in text through unescaped, writes URL values without any escaping, and
-// miscounts octets when folding invalid UTF-8. Write therefore asks for CRLF,
-// cleans every text value and checks every URL before the library sees them,
-// so that no user text can end a content line and inject a property.
+// It writes the text itself, straight into the output (a feed of 2,000
+// bookings is polled often), in exactly the form github.com/arran4/golang-ical
+// gave it before, so that subscribed clients saw no change. Every text value
+// is cleaned and every URL checked first: a bare CR would end a content line
+// and inject a property, an unescaped URL could too, and invalid UTF-8 would
+// be miscounted when folding.
 //
 // Times are written in UTC ("Z" form): a UTC instant needs no VTIMEZONE, so a
 // client whose time-zone rules differ from ours cannot shift a booking by an
@@ -19,11 +19,10 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	ics "github.com/arran4/golang-ical"
 )
 
 // Status is an event's RFC 5545 STATUS; feeds keep cancelled bookings as
@@ -108,135 +107,245 @@ const refreshInterval = "PT15M"
 // Otherwise it returns only errors from w, in which case w may have received
 // part of the calendar.
 func Write(w io.Writer, cal Calendar) error {
-	c, err := build(cal)
-	if err != nil {
-		return err
+	if len(cal.Events) > 0 && cal.Stamp.IsZero() {
+		return fmt.Errorf("%w: zero Stamp", ErrInvalid)
 	}
-	// The library writes each content line in several small writes and ignores
-	// the errors of some of them (BEGIN:VCALENDAR, END:VCALENDAR); bufio keeps
-	// the first error and Flush reports it, so none is lost.
-	bw := bufio.NewWriterSize(w, 32<<10)
-	if err := c.SerializeTo(bw, ics.WithNewLineWindows); err != nil {
-		return fmt.Errorf("icalendar: write: %w", err)
+	links := make([]string, len(cal.Events))
+	for i := range cal.Events {
+		link, err := check(&cal.Events[i])
+		if err != nil {
+			return fmt.Errorf("%w: event %d (UID %q): %w", ErrInvalid, i, cal.Events[i].UID, err)
+		}
+		links[i] = link
 	}
-	if err := bw.Flush(); err != nil {
+	// bufio keeps the first error and Flush reports it, so none is lost.
+	l := lineWriter{w: bufio.NewWriterSize(w, 32<<10)}
+	l.text("BEGIN", "VCALENDAR")
+	l.text("VERSION", "2.0")
+	l.text("PRODID", productID)
+	l.text("CALSCALE", "GREGORIAN")
+	l.text("METHOD", "PUBLISH")
+	if name := cleanText(cal.Name); name != "" {
+		l.text("NAME", name) // RFC 7986, and X-WR-CALNAME for older clients
+		l.text("X-WR-CALNAME", name)
+	}
+	if desc := cleanText(cal.Description); desc != "" {
+		l.text("DESCRIPTION", desc)
+		l.text("X-WR-CALDESC", desc)
+	}
+	// RFC 7986 requires VALUE=DURATION on REFRESH-INTERVAL.
+	l.text("REFRESH-INTERVAL;VALUE=DURATION", refreshInterval)
+	l.text("X-PUBLISHED-TTL", refreshInterval)
+	var stamp [16]byte
+	dtstamp := appendTime(stamp[:0], cal.Stamp)
+	for i := range cal.Events {
+		l.event(&cal.Events[i], links[i], dtstamp)
+	}
+	l.text("END", "VCALENDAR")
+	if err := l.w.Flush(); err != nil {
 		return fmt.Errorf("icalendar: write: %w", err)
 	}
 	return nil
 }
 
-// build turns cal into the library's model, so that every check runs before a
-// single byte goes out.
-func build(cal Calendar) (*ics.Calendar, error) {
-	if len(cal.Events) > 0 && cal.Stamp.IsZero() {
-		return nil, fmt.Errorf("%w: zero Stamp", ErrInvalid)
+// check returns the URL e is to be written with, or why e cannot be
+// written; its errors are wrapped by Write.
+func check(e *Event) (string, error) {
+	if cleanText(e.UID) == "" {
+		return "", errors.New("empty UID")
 	}
-
-	c := ics.NewCalendarFor("Atelier")
-	c.SetProductId(productID)
-	c.SetCalscale("GREGORIAN")
-	c.SetMethod(ics.MethodPublish)
-	if name := cleanText(cal.Name); name != "" {
-		c.SetName(name) // NAME (RFC 7986) and X-WR-CALNAME, for older clients
-	}
-	if desc := cleanText(cal.Description); desc != "" {
-		c.SetDescription(desc)
-		c.SetXWRCalDesc(desc)
-	}
-	// RFC 7986 requires VALUE=DURATION on REFRESH-INTERVAL. The library puts
-	// it in the property name itself, so passing ics.WithValue as well would
-	// write the parameter twice.
-	c.SetRefreshInterval(refreshInterval)
-	c.SetXPublishedTTL(refreshInterval)
-
-	c.Components = make([]ics.Component, 0, len(cal.Events))
-	for i := range cal.Events {
-		ev, err := buildEvent(&cal.Events[i], cal.Stamp)
-		if err != nil {
-			return nil, fmt.Errorf("%w: event %d (UID %q): %w", ErrInvalid, i, cal.Events[i].UID, err)
-		}
-		c.AddVEvent(ev)
-	}
-	return c, nil
-}
-
-// buildEvent checks e and converts it; its errors are wrapped by build.
-func buildEvent(e *Event, stamp time.Time) (*ics.VEvent, error) {
-	uid := cleanText(e.UID)
-	if uid == "" {
-		return nil, errors.New("empty UID")
-	}
-	var transp ics.TimeTransparency
 	switch e.Status {
-	case StatusTentative, StatusConfirmed:
-		transp = ics.TransparencyOpaque
-	case StatusCancelled:
-		// A cancelled booking must not show the member as busy.
-		transp = ics.TransparencyTransparent
+	case StatusTentative, StatusConfirmed, StatusCancelled:
 	default:
-		return nil, fmt.Errorf("unknown status %q", e.Status)
+		return "", fmt.Errorf("unknown status %q", e.Status)
 	}
 	if e.Sequence < 0 {
-		return nil, fmt.Errorf("negative sequence %d", e.Sequence)
+		return "", fmt.Errorf("negative sequence %d", e.Sequence)
 	}
 	if e.Start.IsZero() {
-		return nil, errors.New("zero start")
+		return "", errors.New("zero start")
 	}
 	if !e.End.After(e.Start) {
-		return nil, fmt.Errorf("end %s not after start %s", e.End.Format(time.RFC3339), e.Start.Format(time.RFC3339))
+		return "", fmt.Errorf("end %s not after start %s", e.End.Format(time.RFC3339), e.Start.Format(time.RFC3339))
 	}
-	link, err := cleanURL(e.URL)
-	if err != nil {
-		return nil, err
-	}
-
-	ev := ics.NewEvent(uid)
-	// The library grows the property slice from one entry by appending;
-	// sizing it for the 14 properties an event has at most saves four
-	// reallocations per event (about 17% of the bytes allocated).
-	ev.Properties = append(make([]ics.IANAProperty, 0, 14), ev.Properties...)
-	ev.SetSequence(e.Sequence)
-	ev.SetStatus(ics.ObjectStatus(e.Status))
-	ev.SetDtStampTime(stamp)
-	// The library's time setters convert to UTC and write the "Z" form.
-	ev.SetStartAt(e.Start)
-	ev.SetEndAt(e.End)
-	if !e.Created.IsZero() {
-		ev.SetCreatedTime(e.Created)
-	}
-	if !e.LastModified.IsZero() {
-		ev.SetLastModifiedAt(e.LastModified)
-	}
-	if s := cleanText(e.Summary); s != "" {
-		ev.SetSummary(s)
-	}
-	if s := cleanText(e.Location); s != "" {
-		ev.SetLocation(s)
-	}
-	if s := cleanText(e.Description); s != "" {
-		ev.SetDescription(s)
-	}
-	if link != "" {
-		ev.SetURL(link)
-	}
-	if o := e.Organizer; o.Email != "" {
-		var params []ics.PropertyParameter
-		if n := cleanText(o.Name); n != "" {
-			params = append(params, ics.WithCN(n))
-		}
-		ev.SetOrganizer("mailto:"+o.Email, params...)
-	}
-	ev.SetTimeTransparency(transp)
-	return ev, nil
+	return cleanURL(e.URL)
 }
 
-// cleanText prepares user text for a TEXT value that the library escapes.
-// The library escapes backslash, semicolon, comma and LF but not CR, which
-// would end the content line, so CRLF and CR become LF (then written as the
-// two characters "\n"). RFC 5545 allows no other ASCII control character in
+// event writes one checked VEVENT, its properties in a fixed order.
+func (l *lineWriter) event(e *Event, link string, dtstamp []byte) {
+	l.text("BEGIN", "VEVENT")
+	l.text("UID", cleanText(e.UID))
+	l.line = strconv.AppendInt(append(l.line[:0], "SEQUENCE:"...), int64(e.Sequence), 10)
+	l.flush()
+	l.text("STATUS", string(e.Status))
+	l.raw("DTSTAMP", dtstamp)
+	l.time("DTSTART", e.Start)
+	l.time("DTEND", e.End)
+	if !e.Created.IsZero() {
+		l.time("CREATED", e.Created)
+	}
+	if !e.LastModified.IsZero() {
+		l.time("LAST-MODIFIED", e.LastModified)
+	}
+	if s := cleanText(e.Summary); s != "" {
+		l.text("SUMMARY", s)
+	}
+	if s := cleanText(e.Location); s != "" {
+		l.text("LOCATION", s)
+	}
+	if s := cleanText(e.Description); s != "" {
+		l.text("DESCRIPTION", s)
+	}
+	if link != "" {
+		l.line = append(append(l.line[:0], "URL:"...), link...)
+		l.flush()
+	}
+	if o := e.Organizer; o.Email != "" {
+		l.line = append(l.line[:0], "ORGANIZER"...)
+		if n := cleanText(o.Name); n != "" {
+			l.line = appendParam(append(l.line, ";CN="...), n)
+		}
+		l.line = append(append(l.line, ":mailto:"...), o.Email...)
+		l.flush()
+	}
+	if e.Status == StatusCancelled {
+		// A cancelled booking must not show the member as busy.
+		l.text("TRANSP", "TRANSPARENT")
+	} else {
+		l.text("TRANSP", "OPAQUE")
+	}
+	l.text("END", "VEVENT")
+}
+
+// lineWriter writes content lines. Their form (which values are escaped
+// and how, where long lines fold) is the one github.com/arran4/golang-ical
+// wrote when Atelier used it, byte for byte, so that the feeds clients
+// hold did not change: see library_test.go.
+type lineWriter struct {
+	w    *bufio.Writer
+	line []byte // the content line being built, reused
+}
+
+// text writes a property of type TEXT, escaping backslash, LF, semicolon
+// and comma; value must have been through cleanText.
+func (l *lineWriter) text(name, value string) {
+	l.line = append(append(l.line[:0], name...), ':')
+	from := 0
+	for i := 0; i < len(value); i++ {
+		switch c := value[i]; c {
+		case '\\', ';', ',', '\n':
+			if c == '\n' {
+				c = 'n'
+			}
+			l.line = append(append(l.line, value[from:i]...), '\\', c)
+			from = i + 1
+		}
+	}
+	l.line = append(l.line, value[from:]...)
+	l.flush()
+}
+
+// raw writes a property whose value needs no escaping.
+func (l *lineWriter) raw(name string, value []byte) {
+	l.line = append(append(append(l.line[:0], name...), ':'), value...)
+	l.flush()
+}
+
+// time writes a DATE-TIME property in UTC.
+func (l *lineWriter) time(name string, t time.Time) {
+	l.line = appendTime(append(append(l.line[:0], name...), ':'), t)
+	l.flush()
+}
+
+// flush writes the line built, folded: a line longer than 75 octets is
+// cut at the last space or '<' (or after a '>') that keeps the part within
+// 75, else at 75, and each further part, after the fold's space, within 74.
+func (l *lineWriter) flush() {
+	r := l.line
+	if len(r) > maxLine {
+		n := foldAt(maxLine, r)
+		l.w.Write(r[:n])
+		l.w.WriteString("\r\n")
+		r = r[n:]
+		for len(r) > maxLine-1 {
+			n := foldAt(maxLine-1, r)
+			l.w.WriteByte(' ')
+			l.w.Write(r[:n])
+			l.w.WriteString("\r\n")
+			r = r[n:]
+		}
+		l.w.WriteByte(' ')
+	}
+	l.w.Write(r)
+	l.w.WriteString("\r\n")
+}
+
+// maxLine is the longest content line, in octets, before folding.
+const maxLine = 75
+
+// foldAt returns how many bytes of s go before a fold, at most max
+// counted as the library counts: by rune, an invalid byte as three.
+func foldAt(max int, s []byte) int {
+	length, boundary := 0, -1
+	var last rune
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRune(s[i:])
+		if r == ' ' || r == '<' || last == '>' {
+			boundary = i
+		}
+		last = r
+		if length+utf8.RuneLen(r) > max {
+			break
+		}
+		length += utf8.RuneLen(r)
+		i += size
+	}
+	if boundary > 0 {
+		return boundary
+	}
+	return length
+}
+
+// appendParam appends a parameter value with the escapes the library
+// used: a backslash before each of , " ; : \ and '.
+func appendParam(b []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case ',', '"', ';', ':', '\\', '\'':
+			b = append(b, '\\', c)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// appendTime appends t in UTC as 20060102T150405Z.
+func appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, "20060102T150405Z")
+	}
+	hour, minute, second := t.Clock()
+	b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10))
+	for _, v := range [...]int{int(month), day} {
+		b = append(b, byte('0'+v/10), byte('0'+v%10))
+	}
+	b = append(b, 'T')
+	for _, v := range [...]int{hour, minute, second} {
+		b = append(b, byte('0'+v/10), byte('0'+v%10))
+	}
+	return append(b, 'Z')
+}
+
+// cleanText prepares user text for a TEXT value, which Write escapes:
+// backslash, semicolon, comma and LF, but not CR, which would end the
+// content line, so CRLF and CR become LF (then written as the two
+// characters "\n"). RFC 5545 allows no other ASCII control character in
 // TEXT except HTAB, so those are dropped. Invalid UTF-8 becomes U+FFFD
-// because the library's folding counts an invalid byte as three octets and
-// could then cut a character in two.
+// because folding counts an invalid byte as three octets and could then
+// cut a character in two.
 func cleanText(s string) string {
 	if isCleanText(s) {
 		return s // the common case allocates nothing
@@ -264,24 +373,42 @@ func cleanText(s string) string {
 	return b.String()
 }
 
-// isCleanText reports whether cleanText would return s unchanged.
+// isCleanText reports whether cleanText would return s unchanged: valid
+// UTF-8 without control characters other than LF and HTAB.
 func isCleanText(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
 			return false
 		}
+		i += size
 	}
-	return utf8.ValidString(s)
+	return true
 }
 
-// cleanURL checks a URL value, which the library writes without any escaping
-// (URI values have none in RFC 5545): it must parse as an absolute URL and its
+// cleanURL checks a URL value, which is written without any escaping (URI
+// values have none in RFC 5545): it must parse as an absolute URL and its
 // written form must be printable ASCII without spaces, so that it can neither
 // break the content line nor be misread by a client.
 func cleanURL(raw string) (string, error) {
 	if raw == "" {
 		return "", nil
 	}
+	if plainURL(raw) {
+		return raw, nil // what parseURL would answer, without its allocations
+	}
+	return parseURL(raw)
+}
+
+func parseURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", fmt.Errorf("URL: %w", err)
@@ -296,4 +423,49 @@ func cleanURL(raw string) (string, error) {
 		}
 	}
 	return s, nil
+}
+
+// plainURL reports whether raw is an http or https URL of the plainest
+// kind, which url.Parse reads and String writes back unchanged: a
+// lowercase scheme, a host of letters, digits, dots and dashes, maybe a
+// port, then maybe a path and a non-empty fragment of unreserved
+// characters and slashes. Atelier's links back to its bookings are.
+func plainURL(raw string) bool {
+	rest, ok := strings.CutPrefix(raw, "https://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(raw, "http://"); !ok {
+			return false
+		}
+	}
+	host := 0
+	for host < len(rest) && (isAlnum(rest[host]) || rest[host] == '.' || rest[host] == '-') {
+		host++
+	}
+	if host == 0 {
+		return false
+	}
+	i := host
+	if i < len(rest) && rest[i] == ':' {
+		for i++; i < len(rest) && '0' <= rest[i] && rest[i] <= '9'; i++ {
+		}
+	}
+	path, fragment, hasFragment := strings.Cut(rest[i:], "#")
+	if path != "" && path[0] != '/' || hasFragment && fragment == "" {
+		return false
+	}
+	return unreserved(path) && unreserved(fragment)
+}
+
+// unreserved reports whether s holds only letters, digits, "-._~" and "/".
+func unreserved(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && !strings.ContainsRune("-._~/", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }

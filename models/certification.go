@@ -70,3 +70,25 @@ func (db *DB) Certifications(ctx context.Context, memberID int64) ([]Certificati
 	list := []Certification{}
 	return list, translate(db.r(ctx).Where("member_id = ?", memberID).Order("resource_id").Find(&list).Error)
 }
+
+// HeldCertification is a certification as its member reads it: the
+// machine by name, and the last day it is valid (nil: no end).
+type HeldCertification struct {
+	ResourceID   int64
+	ResourceName string
+	ExpiresOn    *string
+}
+
+// CertificationsHeld lists memberID's own certifications by machine name,
+// expired ones too: whether one still holds on a day is the reader's to
+// judge from ExpiresOn, as the booking rules do (the site's local date).
+func (db *DB) CertificationsHeld(ctx context.Context, memberID int64) ([]HeldCertification, error) {
+	list := []HeldCertification{}
+	err := db.r(ctx).Table("certifications").
+		Select("certifications.resource_id, resources.name AS resource_name, certifications.expires_on").
+		Joins("JOIN resources ON resources.id = certifications.resource_id").
+		Where("certifications.member_id = ?", memberID).
+		Order("resources.name, certifications.resource_id").
+		Scan(&list).Error
+	return list, translate(err)
+}

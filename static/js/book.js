@@ -5,7 +5,7 @@
 // that sends stay at the bottom of the screen.
 
 import { h } from './dom.js';
-import { post } from './api.js';
+import { get } from './api.js';
 import { t, errorText } from './i18n.js';
 import * as time from './time.js';
 import * as store from './store.js';
@@ -15,32 +15,19 @@ import { hoursText } from './hours.js';
 import { weekGrid } from './week.js';
 import { requestForm } from './request.js';
 
-// The API tells a member which certifications they hold only by refusing:
-// the preview of one occurrence that started a minute ago answers
-// certification_required when they lack it and in_the_past when they hold
-// it (the certification is checked first), and stores nothing. Known once
-// per user and resource for the page's life.
-const certCache = new Map();
-
-/** certifiedOn answers (a promise of) true, false, or null when it cannot tell. */
-function certifiedOn(user, r) {
-  if (!r.requires_certification) return Promise.resolve(true);
-  const key = `${user.id}:${r.id}`;
-  if (!certCache.has(key)) {
-    const start = Math.floor((Date.now() - 60000) / 60000) * 60000;
-    const body = {
-      resource_id: r.id, start: new Date(start).toISOString(), end: new Date(start + 60 * 60000).toISOString(),
-      quantity: 1, rrule: 'FREQ=DAILY;COUNT=1',
-    };
-    const codeSays = (code) => (code === 'certification_required' ? false : code === 'in_the_past' ? true : null);
-    certCache.set(key, post('/series/preview', body).then(
-      (res) => codeSays(res.skipped && res.skipped[0] && res.skipped[0].code),
-      (e) => {
-        certCache.delete(key);
-        return codeSays(e.code);
-      }));
-  }
-  return certCache.get(key);
+/**
+ * certificationOf says whether the user may use r as the rules judge it, on
+ * the site's today: {held: true, until} (until: the last valid day, or ''),
+ * {held: 'expired'}, {held: false}; {held: null} while it is not known.
+ * certs maps resource ids to expires_on, or is null.
+ */
+function certificationOf(certs, r, site) {
+  if (!r.requires_certification) return { held: true, until: '' };
+  if (!certs) return { held: null, until: '' };
+  if (!certs.has(r.id)) return { held: false, until: '' };
+  const until = certs.get(r.id) || '';
+  if (until && until < time.today(site.timezone)) return { held: 'expired', until };
+  return { held: true, until };
 }
 
 export async function render(root, ctx) {
@@ -48,6 +35,15 @@ export async function render(root, ctx) {
   const body = h('div', { class: 'book' }, loadingNote());
   root.append(body);
 
+  // Which machines the user is certified on, asked for alongside the sites:
+  // known by the time a machine is picked. Without it the grid says
+  // neither "you are certified" nor "you are not".
+  let certs = null;
+  const certsLoaded = get('/me/certifications').then((res) => {
+    certs = new Map(res.certifications.map((c) => [c.resource_id, c.expires_on]));
+  }, () => { /* unknown: the API's refusal will say it */ });
+
+  store.resources().catch(() => { /* chooseSite says it */ }); // needed with the sites: asked for beside them
   const sites = await store.sites();
   body.replaceChildren();
   if (!sites.length) {
@@ -100,7 +96,7 @@ export async function render(root, ctx) {
     },
     onBooked() {
       ctx.refreshPending();
-      grid.reload();
+      return grid.reload();
     },
     capacity: () => grid.capacity(),
     resourceName: (id) => resources.find((r) => r.id === id)?.name || '',
@@ -148,12 +144,13 @@ export async function render(root, ctx) {
         h('input', { type: 'radio', name: 'resource', id: `resource-${r.id}`, value: String(r.id), 'data-testid': `resource-${r.id}` }),
         h('label', { for: `resource-${r.id}` }, h('span', { class: 'res-name', text: r.name }), rulesLine(r))))))));
     // Whether this member holds each certification a resource asks for.
-    for (const r of resources.filter((x) => x.requires_certification)) {
-      certifiedOn(ctx.user, r).then((held) => {
+    certsLoaded.then(() => {
+      for (const r of resources.filter((x) => x.requires_certification)) {
         const label = resList.querySelector(`label[for="resource-${r.id}"]`);
+        const { held } = certificationOf(certs, r, site);
         if (label && held !== null) label.replaceChildren(h('span', { class: 'res-name', text: r.name }), rulesLine(r, { certified: held }));
-      });
-    }
+      }
+    });
     const wanted = params.resource && resList.querySelector(`#resource-${CSS.escape(params.resource)}`);
     if (wanted) {
       wanted.checked = true;
@@ -176,12 +173,17 @@ export async function render(root, ctx) {
     // The address names a week only for the first resource shown.
     const wanted = time.isDate(params.week) ? time.mondayOf(params.week) : '';
     params.week = '';
-    grid.show(site, r, wanted || time.mondayOf(time.today(site.timezone)));
-    certifiedOn(ctx.user, r).then((held) => {
-      if (resource !== r) return;
-      grid.setCertified(held);
-      if (r.requires_certification) request.setCertified(held);
-    });
+    const cert = certificationOf(certs, r, site);
+    grid.show(site, r, wanted || time.mondayOf(time.today(site.timezone)), { certified: cert.held, until: cert.until });
+    if (r.requires_certification) request.setCertified(cert.held);
+    if (cert.held === null) {
+      certsLoaded.then(() => {
+        if (resource !== r) return;
+        const known = certificationOf(certs, r, site);
+        grid.setCertified(known.held, known.until);
+        request.setCertified(known.held);
+      });
+    }
     saveParams();
     if (land) {
       const calm = land === 'auto' || matchMedia('(prefers-reduced-motion: reduce)').matches;

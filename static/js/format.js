@@ -28,8 +28,8 @@ export const roleLabel = (role) => t(`role.${role}`);
 
 /**
  * rulesParts lists a resource's booking rules as short phrases; certified
- * (true or false, when known) says whether the signed-in user holds the
- * certification it asks for.
+ * (true, false or 'expired', when known) says whether the signed-in user
+ * holds the certification it asks for.
  */
 function rulesParts(r, certified = null) {
   const parts = [];
@@ -39,7 +39,8 @@ function rulesParts(r, certified = null) {
   if (duration) parts.push(duration);
   parts.push(r.requires_approval ? t('rules.approval') : t('rules.instant'));
   if (r.requires_certification) {
-    parts.push(certified === true ? t('rules.certified') : certified === false ? t('rules.certMissing') : t('rules.certification'));
+    const said = { true: 'rules.certified', false: 'rules.certMissing', expired: 'rules.certExpired' }[certified];
+    parts.push(t(said || 'rules.certification'));
   }
   if (r.nuisance === 'loud') parts.push(t('rules.loud'));
   else if (r.nuisance === 'moderate') parts.push(t('rules.moderate'));

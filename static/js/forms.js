@@ -118,12 +118,13 @@ export function showErrors(form, box, err, params = {}, extra = []) {
   clearErrors(form, box);
   const fields = (err.details && err.details.fields) || {};
   const codes = (err.details && err.details.field_codes) || {};
+  const fieldParams = (err.details && err.details.field_params) || {};
   const lines = [];
   for (const [name, raw] of Object.entries(fields)) {
     const el = form.querySelector(`[name="${CSS.escape(name)}"]`);
     const label = el && el.labels && el.labels[0] ? el.labels[0].firstChild.textContent.trim() : '';
     // Messages made here are in the language already; the API's are English.
-    const said = err.local ? { text: String(raw) } : fieldText(name, raw, codes[name], label);
+    const said = err.local ? { text: String(raw) } : fieldText(name, raw, codes[name], fieldParams[name], label);
     const message = [said.text, said.detail ? h('span', { class: 'detail', lang: 'en' }, ` (${said.detail})`) : null];
     if (el) {
       const id = `${el.id}-err`;

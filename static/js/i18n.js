@@ -1,11 +1,14 @@
 // Translations live in ../i18n/<lang>.json as flat "key": "text {param}" maps.
-// The choice is remembered in localStorage; the default comes from the browser.
+// A language picked in the menu is remembered in localStorage; else the one
+// of the account last signed in here (remembered too, so that a visit
+// fetches that file alone, before GET /me says it); else the browser's.
 // Only the chosen language is downloaded: English, the fallback, is fetched
 // only when a key is missing from it (the screen is then told to draw again).
 
 export const LANGS = ['fr', 'nl', 'en'];
 const LOCALES = { fr: 'fr-BE', nl: 'nl-BE', en: 'en-GB' };
-const STORAGE_KEY = 'atelier.lang';
+const STORAGE_KEY = 'atelier.lang'; // picked in the menu
+const ACCOUNT_KEY = 'atelier.account-lang'; // the account's, last seen
 
 let lang = 'en';
 let dict = {};
@@ -38,14 +41,28 @@ function needFallback() {
   }, () => { /* keys stay visible, to be noticed */ }).finally(() => { fetchingFallback = false; });
 }
 
-/** storedLang answers the language chosen earlier in this browser, or ''. */
-export function storedLang() {
+function readLang(key) {
   try {
-    const v = localStorage.getItem(STORAGE_KEY);
+    const v = localStorage.getItem(key);
     return LANGS.includes(v) ? v : '';
   } catch {
     return '';
   }
+}
+
+function writeLang(key, l) {
+  try { localStorage.setItem(key, l); } catch { /* private mode: keep it for this page only */ }
+}
+
+/** storedLang answers the language chosen earlier in this browser, or ''. */
+export const storedLang = () => readLang(STORAGE_KEY);
+
+/** accountLang answers the language of the account last signed in in this browser, or ''. */
+export const accountLang = () => readLang(ACCOUNT_KEY);
+
+/** keepAccountLang remembers the signed-in account's language for the next visit. */
+export function keepAccountLang(l) {
+  if (LANGS.includes(l)) writeLang(ACCOUNT_KEY, l);
 }
 
 /** browserLang answers the first supported language in navigator.languages, else 'en'. */
@@ -70,9 +87,7 @@ export async function setLang(l, remember = false) {
   if (l === 'en') fallback = dict;
   lang = l;
   document.documentElement.lang = l;
-  if (remember) {
-    try { localStorage.setItem(STORAGE_KEY, l); } catch { /* private mode: keep it for this page only */ }
-  }
+  if (remember) writeLang(STORAGE_KEY, l);
   return l;
 }
 
@@ -125,76 +140,25 @@ export function translateStatic(root = document) {
   for (const el of root.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
 }
 
-// Field messages. The API words details.fields in English; each message it
-// sends is known here and said in the interface's language (the table below
-// reads the English, with its figures). A code beside a message, as
-// details.field_codes[field] or {code, message}, wins once the API sends one.
-// A message not known yet becomes a sentence in the language naming the
-// field, with the server's English as a detail.
-const FIELD_MESSAGES = [
-  [/^Required\.$/, 'app.required'],
-  [/^A password needs at least (\d+) characters\.$/, 'field.passwordShort', ['n']],
-  [/^A password may have at most (\d+) bytes\.$/, 'field.passwordLong', ['n']],
-  [/^A name is required\.$/, 'field.nameRequired'],
-  [/^A name may have at most (\d+) characters\.$/, 'field.tooLong', ['n']],
-  [/^An? \w+ may have at most (\d+) characters\.$/, 'field.tooLong', ['n']],
-  [/^An? \w+ needs at least one visible character\.$/, 'field.invisible'],
-  [/^An? \w+ cannot contain .+\.$/, 'field.badCharacters'],
-  [/^An email address like name@example\.org is required\.$/, 'field.email'],
-  [/^The role must be member, manager or admin\.$/, 'field.role'],
-  [/^The language must be fr, nl or en\.$/, 'field.language'],
-  [/^The end must be after the start\.$/, 'error.end_before_start'],
-  [/^The end of the range must be after its start\.$/, 'error.end_before_start'],
-  [/^A booking may last at most (\d+) days\.$/, 'field.bookingLong', ['n']],
-  [/^The quantity must be at least 1\.$/, 'field.quantityMin'],
-  [/^(.+) holds at most (\d+) .+\.$/, 'field.quantityMax', ['name', 'n']],
-  [/^A machine's unit is machine\.$/, 'field.unitMachine'],
-  [/^A machine is booked whole: its capacity is 1\.$/, 'field.capacityMachine'],
-  [/^A space's unit is m2 or seat\.$/, 'field.unitSpace'],
-  [/^A space's capacity is a whole number of at least 1\.$/, 'field.capacitySpace'],
-  [/^A space cannot be larger than its zone \(([\d.]+) m²\)\.$/, 'field.capacityZone', ['area']],
-  [/^A space of (\d+) m² lies in this zone: it cannot be smaller\.$/, 'field.areaSpace', ['area']],
-  [/^The area must be a positive number of square metres\.$/, 'field.area'],
-  [/^The kind must be machine or space\.$/, 'field.kind'],
-  [/^A resource's kind cannot change: create another resource\.$/, 'field.kindFixed'],
-  [/^The nuisance must be quiet, moderate or loud\.$/, 'field.nuisance'],
-  [/^The power is a number of kW from 0 \(not counted\) to (\d+)\.$/, 'field.power', ['max']],
-  [/^Only a machine draws power: a space has none\.$/, 'field.powerSpace'],
-  [/^The power budget is a number of kW from 0 \(no limit\) to (\d+)\.$/, 'field.powerBudget', ['max']],
-  [/^How many loud machines may run at once: from 0 \(no limit\) to (\d+)\.$/, 'field.loud', ['max']],
-  [/^The longest booking cannot be shorter than the shortest\.$/, 'field.maxBelowMin'],
-  [/^No (?:active )?(?:site|zone|resource|member) has this id\.$/, 'field.noSuch'],
-  [/^A zone cannot move to another site\.$/, 'field.zoneSite'],
-  [/^The time zone must be an IANA name such as Europe\/Brussels\.$/, 'field.timezone'],
-  [/^The use must be one of .+$/, 'field.use'],
-  [/^At most (\d+) windows\.$/, 'field.windows', ['n']],
-  [/^Each day at most once.*$/, 'field.days'],
-  [/^Give your current password to set a new one\.$/, 'field.currentPassword'],
-  [/^The current password is wrong\.$/, 'field.currentPasswordWrong'],
-  [/^Say why: the members whose bookings are cancelled will read it\.$/, 'field.reasonCancel'],
-  [/^Say why the requests? (?:is|are) rejected: the member will read it\.$/, 'field.reasonReject'],
-  [/^A closure may last at most a year\.$/, 'field.closureLong'],
-  [/^A closure must end in the future\.$/, 'field.closurePast'],
-  [/^The expiry is a date like .+$/, 'fmt.badDate'],
-  [/^A series has at most (\d+) occurrences.*$/, 'series.tooMany', ['max']],
-  [/^This rule gives no occurrence\.$/, 'field.noOccurrence'],
-  [/^Unknown field: nothing here reads it\.$/, 'field.unknown'],
-  [/^Must be an RFC 3339 time.*$/, 'fmt.badTime'],
-];
+// Field messages. The API words details.fields in English and names each
+// message's stable code in details.field_codes, with the figures it names
+// in details.field_params: the code is said in the interface's language.
+// A message the server gives no code (none should) becomes a sentence
+// naming the field, with the server's English as a detail.
 
 /**
  * fieldText says a field's message from the API in the current language:
- * {text} when it is known, else {text, detail} with the server's words as
- * the detail. label names the field (its visible label), or '' for its name.
+ * {text} when its code is known, else {text, detail} with the server's
+ * words as the detail. label names the field (its visible label), or '' for its name.
  */
-export function fieldText(name, raw, code = '', label = '') {
-  const message = raw && typeof raw === 'object' ? String(raw.message || '') : String(raw ?? '');
-  const c = code || (raw && typeof raw === 'object' ? raw.code : '');
-  if (c && has(`field.${c}`)) return { text: t(`field.${c}`, (raw && raw.params) || {}) };
-  for (const [re, key, names = []] of FIELD_MESSAGES) {
-    const m = re.exec(message);
-    if (m) return { text: t(key, Object.fromEntries(names.map((n, i) => [n, m[i + 1]]))) };
+export function fieldText(name, message, code = '', params = {}, label = '') {
+  if (code && has(`field.${code}`)) {
+    // Figures come as the English wrote them: a decimal one ("12.5") is
+    // written the local way ("12,5"); whole ones are counts or years, kept.
+    const local = Object.fromEntries(Object.entries(params || {}).map(([k, v]) => [k, /^\d+\.\d+$/.test(v) ? formatNumber(Number(v)) : v]));
+    return { text: t(`field.${code}`, local) };
   }
-  if (lang === 'en') return { text: label ? `${label}: ${message}` : message };
-  return { text: t('field.generic', { field: label || name }), detail: message };
+  const text = String(message ?? '');
+  if (lang === 'en') return { text: label ? `${label}: ${text}` : text };
+  return { text: t('field.generic', { field: label || name }), detail: text };
 }

@@ -4,7 +4,7 @@
 
 import { h, focusHeading, srOnly } from './dom.js';
 import { get, post, patch, setCsrf, qs } from './api.js';
-import { t, setLang, storedLang, browserLang, currentLang, translateStatic, errorText, LANGS } from './i18n.js';
+import { t, setLang, storedLang, accountLang, keepAccountLang, browserLang, currentLang, translateStatic, errorText, LANGS } from './i18n.js';
 import { errorNote, roleLabel } from './format.js';
 import * as store from './store.js';
 import * as signin from './signin.js';
@@ -154,6 +154,7 @@ async function adopt(u, csrf) {
   user = u;
   expired = false;
   setCsrf(csrf);
+  keepAccountLang(u.language);
   if (!storedLang() && LANGS.includes(u.language) && u.language !== currentLang()) {
     await setLang(u.language);
   }
@@ -243,12 +244,16 @@ async function changeLanguage() {
   renderHeader();
   // The server words notifications in the account's language: save it
   // before the screen asks for them again.
-  if (user) await patch('/me', { language: l }).catch(() => { /* best effort */ });
+  if (user) {
+    await patch('/me', { language: l }).then(() => keepAccountLang(l), () => { /* best effort */ });
+  }
   route(false);
 }
 
 async function boot() {
-  await setLang(storedLang() || browserLang());
+  // Who is signed in is asked for while the language file loads: neither waits for the other.
+  const meAnswer = get('/me').then((me) => ({ me }), (error) => ({ error }));
+  await setLang(storedLang() || accountLang() || browserLang());
   renderHeader();
   langSelect.addEventListener('change', changeLanguage);
   signoutButton.addEventListener('click', signOut);
@@ -264,16 +269,12 @@ async function boot() {
   });
   document.addEventListener('visibilitychange', () => { if (!document.hidden) refreshCounts(); });
 
-  let me = null;
-  try {
-    me = await get('/me');
-  } catch (e) {
-    if (e.status !== 401) {
-      const retry = h('button', { type: 'button', class: 'btn', id: 'retry', text: t('app.retry') });
-      retry.addEventListener('click', () => location.reload());
-      main.replaceChildren(errorNote(errorText(e)), retry);
-      return;
-    }
+  const { me = null, error: e } = await meAnswer;
+  if (e && e.status !== 401) {
+    const retry = h('button', { type: 'button', class: 'btn', id: 'retry', text: t('app.retry') });
+    retry.addEventListener('click', () => location.reload());
+    main.replaceChildren(errorNote(errorText(e)), retry);
+    return;
   }
   window.addEventListener('hashchange', () => route());
   if (me) await adopt(me, me.csrf_token);

@@ -102,7 +102,26 @@ function scrollTable(table, label) {
 
 const th = (text, num = false) => h('th', { scope: 'col', class: num ? 'num' : null, text });
 
+let styled = null;
+/**
+ * stylesheet links report.css once, when the report is first opened (no
+ * other screen needs it), and answers a promise of it applied (or failed:
+ * the report still draws, plainly).
+ */
+function stylesheet() {
+  if (!styled) {
+    styled = new Promise((resolve) => {
+      const link = h('link', { rel: 'stylesheet', href: new URL('../report.css', import.meta.url).pathname });
+      link.addEventListener('load', resolve);
+      link.addEventListener('error', resolve);
+      document.head.append(link);
+    });
+  }
+  return styled;
+}
+
 export function render(root, ctx) {
+  const css = stylesheet();
   const meta = h('p', { class: 'report-meta', id: 'report-meta' });
   const controls = h('div', { class: ['card', 'report-controls'] }, loadingNote());
   const body = h('div', { class: 'report-body', id: 'report-body' });
@@ -126,7 +145,8 @@ export function render(root, ctx) {
 
   (async () => {
     try {
-      sites = await store.sites();
+      // The charts measure what report.css lays out: draw them once it applies.
+      [sites] = await Promise.all([store.sites(), css]);
     } catch (e) {
       controls.replaceChildren(errorNote(errorText(e)));
       return;

@@ -16,7 +16,8 @@ import { waitlistOffer } from './waitlist.js';
  * requestForm builds the request section, hidden until show(site, resource).
  * onRange(range) hears every change of the range in the form ({startMs, endMs},
  * or null while it is incomplete or wrong); onTyped(name, value) a date or a
- * start typed by hand; onBooked() a request the API accepted; capacity()
+ * start typed by hand; onBooked() a request the API accepted (it may answer
+ * a promise, of the grid drawn again: the answer is shown after); capacity()
  * answers the capacity to quote in a refusal; resourceName(id) the name of a
  * resource of the site, to say which machines hold the power or the noise.
  * It answers the section (el), the bar with the summary and the button that
@@ -42,7 +43,7 @@ export function requestForm({ onRange, onTyped, onBooked, capacity, resourceName
       // The refusal of an earlier try no longer applies.
       clearErrors(form, errBox);
       F.note.value = '';
-      onBooked();
+      answered(series.preview.firstChild);
     },
     onChange: () => {
       series.clear();
@@ -248,8 +249,7 @@ export function requestForm({ onRange, onTyped, onBooked, capacity, resourceName
         F.start.value = '';
         F.end.value = '';
         changed();
-        onBooked();
-        reveal(result.firstChild);
+        answered(result.firstChild);
       } catch (err) {
         showRefusal(err);
         if (err.code === 'conflict') {
@@ -260,6 +260,15 @@ export function requestForm({ onRange, onTyped, onBooked, capacity, resourceName
       }
     });
   });
+
+  /**
+   * answered tells onBooked, then brings the answer into view once the grid
+   * above it is drawn again: revealed earlier, the grid's new height would
+   * push it off a phone's screen.
+   */
+  function answered(node) {
+    Promise.resolve(onBooked()).catch(() => {}).then(() => reveal(node));
+  }
 
   /** reveal brings an answer into view and gives it the focus, so that the keyboard goes on from there. */
   function reveal(node) {

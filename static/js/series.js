@@ -89,10 +89,13 @@ export function seriesPart({ refusalText, onError, onBooked, onChange }) {
 
   /** fieldsOf moves the API's complaint about the rule to the field that sets it. */
   function fieldsOf(err) {
-    const fields = err.details && err.details.fields;
-    if (fields && fields.rrule) {
-      fields[byUntil() ? 'repeat_until' : 'repeat_count'] = fields.rrule;
-      delete fields.rrule;
+    const d = err.details || {};
+    const to = byUntil() ? 'repeat_until' : 'repeat_count';
+    for (const part of [d.fields, d.field_codes, d.field_params]) {
+      if (part && 'rrule' in part) {
+        part[to] = part.rrule;
+        delete part.rrule;
+      }
     }
     return err;
   }

@@ -70,7 +70,9 @@ function summarize(avail, cs, ce) {
  * weekGrid builds the week section, hidden until show(site, resource, monday, facts).
  * user is the signed-in user (hosts are not held to the advance limit, the
  * length limits nor the quota, as the API does); facts.certified is true,
- * false, or null when unknown.
+ * false, 'expired', or null when unknown, facts.until the last day a held
+ * certification is valid ('' for no end); setCertified(certified, until)
+ * tells them later.
  * onPick({date, start, end}) receives each range picked ("YYYY-MM-DD", "HH:MM");
  * onWeek(monday) hears every week shown; onSkip() is the link that skips the
  * grid, onSend() the one that goes to the button that sends; onBack() the
@@ -78,7 +80,8 @@ function summarize(avail, cs, ce) {
  * It answers the section (el) and its controls: goTo(monday) for the week of a
  * typed date, highlight(range) to mark {startMs, endMs} (null for none),
  * forgetPick() once a start is typed by hand, clear() when the resource
- * changes, reload() after a booking, capacity() to quote in a refusal and
+ * changes, reload() after a booking (a promise of the week drawn again),
+ * capacity() to quote in a refusal and
  * focusTitle() to land on it.
  */
 export function weekGrid({ user, onPick, onWeek, onSkip, onSend, onBack }) {
@@ -86,7 +89,8 @@ export function weekGrid({ user, onPick, onWeek, onSkip, onSend, onBack }) {
   const narrowQuery = window.matchMedia(NARROW);
   let site = null;
   let resource = null;
-  let certified = null;
+  let certified = null; // true, false, 'expired', or null while unknown
+  let certUntil = ''; // the last day the certification holds, '' for no end
   let monday = '';
   let day = 0; // the day shown on a narrow screen, 0 = Monday
   let avail = null;
@@ -129,6 +133,7 @@ export function weekGrid({ user, onPick, onWeek, onSkip, onSend, onBack }) {
     site = s;
     resource = r;
     certified = known.certified ?? null;
+    certUntil = known.until || '';
     avail = null;
     mine = [];
     pick = null;
@@ -226,7 +231,8 @@ export function weekGrid({ user, onPick, onWeek, onSkip, onSend, onBack }) {
     return fit.length ? fit[fit.length - 1] : list[0];
   }
 
-  async function load() {
+  /** load fetches the week and draws it; keep leaves the grid shown until then (a reload: nothing moves on the page meanwhile). */
+  async function load(keep = false) {
     onWeek(monday);
     const z = site.timezone;
     const from = time.zonedToMs(monday, '00:00', z);
@@ -238,7 +244,7 @@ export function weekGrid({ user, onPick, onWeek, onSkip, onSend, onBack }) {
     // Weeks can be paged faster than they load: only the last one asked for is drawn.
     const token = ++loads;
     const hadFocus = gridWrap.contains(document.activeElement);
-    gridWrap.replaceChildren(loadingNote());
+    if (!keep) gridWrap.replaceChildren(loadingNote());
     const span = { from: time.rfc3339(from, z), to: time.rfc3339(to, z) };
     try {
       const [a, own] = await Promise.all([
@@ -266,6 +272,9 @@ export function weekGrid({ user, onPick, onWeek, onSkip, onSend, onBack }) {
     return t(`grid.${c.state}`);
   }
 
+  /** certifiedOn tells whether the user may use the resource on date, as far as certification goes (unknown: yes). */
+  const certifiedOn = (date) => certified !== false && certified !== 'expired' && !(certUntil && date > certUntil);
+
   /** judge works out what one cell is for this user: its state, where a start in it would be, the end it offers. */
   function judge(date, cs, ce, dayEnd, R) {
     const c = { date, cs, ce, dayEnd };
@@ -277,7 +286,7 @@ export function weekGrid({ user, onPick, onWeek, onSkip, onSend, onBack }) {
     c.left = sum.left;
     if (sum.state !== 'free' && sum.state !== 'partly') return { ...c, state: own && sum.state === 'taken' ? 'mine' : sum.state };
     if (cs > R.latest) return { ...c, state: 'ahead' };
-    if (certified === false) return { ...c, state: 'nocert' };
+    if (!certifiedOn(date)) return { ...c, state: 'nocert' };
     c.start = startIn(cs, ce, dayEnd, R);
     if (pick && !pick.done && pick.date === date && ce > pick.s) {
       const options = ends(pick.s, dayEnd, R).filter((e) => e > cs && e <= ce);
@@ -297,8 +306,11 @@ export function weekGrid({ user, onPick, onWeek, onSkip, onSend, onBack }) {
 
   function updateFacts() {
     const parts = [];
-    if (certified === false) {
-      parts.push(h('p', { class: 'notice notice-warn' }, h('span', { class: 'notice-icon', 'aria-hidden': 'true', text: '⚠' }), t('book.noCert', { name: resource.name })));
+    const warn = (text) => h('p', { class: 'notice notice-warn' }, h('span', { class: 'notice-icon', 'aria-hidden': 'true', text: '⚠' }), text);
+    if (certified === false) parts.push(warn(t('book.noCert', { name: resource.name })));
+    else if (certified === 'expired') parts.push(warn(t('book.certExpired', { name: resource.name })));
+    else if (certUntil && certUntil < time.addDays(monday, 6)) {
+      parts.push(warn(t('book.certUntil', { name: resource.name, date: time.fmtCalendarDate(certUntil, { day: 'numeric', month: 'long', year: 'numeric' }) })));
     }
     const R = rules();
     if (R.quotaLeft !== Infinity) {
@@ -388,7 +400,7 @@ export function weekGrid({ user, onPick, onWeek, onSkip, onSend, onBack }) {
       if (s === 'power' || s === 'noise') li.hidden = !limits[s];
       else if (s === 'ahead') li.hidden = R.latest === Infinity;
       else if (s === 'quota') li.hidden = R.quotaLeft === Infinity;
-      else if (s === 'nocert') li.hidden = certified !== false;
+      else if (s === 'nocert') li.hidden = !cells.some((c) => c.state === 'nocert');
     }
     // On a screen too narrow for the week, it scrolls sideways: start at today.
     const todayHead = table.querySelector('thead th.today');
@@ -576,15 +588,16 @@ export function weekGrid({ user, onPick, onWeek, onSkip, onSend, onBack }) {
       range = null;
       setPickNote('');
     },
-    setCertified(v) {
+    setCertified(v, until = '') {
       certified = v;
+      certUntil = until;
       if (avail) render(false);
     },
     reload() {
       // The pick became a booking: what is free has changed.
       pick = null;
       setPickNote('');
-      load();
+      return load(true);
     },
     focusTitle() {
       title.focus({ preventScroll: true });
