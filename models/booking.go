@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"sort"
 	"strings"
 	"time"
 
@@ -246,12 +247,7 @@ func gatherFacts(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*
 		}
 		f.Certified = n > 0
 	}
-	if err := tx.Where("resource_id = ? AND start_at < ? AND end_at > ? AND start_at >= ?",
-		r.ID, req.End, req.Start, req.Start.Add(-MaxClosure)).
-		Order("start_at").Find(&f.Closures).Error; err != nil {
-		return nil, err
-	}
-	if f.Busy, err = busyLoads(tx, r, schedule.Interval{Start: req.Start, End: req.End.Add(r.Buffer())}); err != nil {
+	if f.Busy, f.Closures, err = busyAndClosed(tx, r, f.Span, schedule.Interval{Start: req.Start, End: req.End.Add(r.Buffer())}); err != nil {
 		return nil, err
 	}
 	if limited(r, site) {
@@ -309,6 +305,42 @@ func busyLoads(q *gorm.DB, r *Resource, span schedule.Interval) ([]schedule.Load
 		loads = append(loads, l)
 	}
 	return loads, rows.Err()
+}
+
+// busyAndClosed reads, in one statement (one round trip on PostgreSQL),
+// what busyLoads returns for busy and the closures of r overlapping span,
+// in order of their start.
+func busyAndClosed(q *gorm.DB, r *Resource, span, busy schedule.Interval) ([]schedule.Load, []Closure, error) {
+	span, busy = utcSpan(span), utcSpan(busy)
+	rows, err := q.Raw(`SELECT 0 AS closure, 0 AS id, start_at, busy_until AS end_at, quantity, '' AS reason FROM bookings
+		WHERE resource_id = ? AND start_at < ? AND start_at >= ? AND busy_until > ? AND status IN ?
+		UNION ALL
+		SELECT 1, id, start_at, end_at, 0, reason FROM closures
+		WHERE resource_id = ? AND start_at < ? AND end_at > ? AND start_at >= ?`,
+		r.ID, busy.End, busy.Start.Add(-r.lookBack()), busy.Start, liveStatuses,
+		r.ID, span.End, span.Start, span.Start.Add(-MaxClosure)).Rows()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	loads := []schedule.Load{}
+	var closures []Closure
+	for rows.Next() {
+		var closure int
+		var c Closure
+		var l schedule.Load
+		if err := rows.Scan(&closure, &c.ID, &l.Start, &l.End, &l.Quantity, &c.Reason); err != nil {
+			return nil, nil, err
+		}
+		if closure == 0 {
+			loads = append(loads, l)
+			continue
+		}
+		c.ResourceID, c.StartAt, c.EndAt = r.ID, l.Start, l.End
+		closures = append(closures, c)
+	}
+	sort.Slice(closures, func(i, j int) bool { return closures[i].StartAt.Before(closures[j].StartAt) })
+	return loads, closures, rows.Err()
 }
 
 // Booking returns one booking as actor may see it: a member sees only
