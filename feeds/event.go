@@ -1,7 +1,7 @@
 package feeds
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,9 +28,11 @@ func (f *Feeds) wordsFor(lang string) words {
 
 // event turns a booking into a calendar event. private hides who booked
 // and why: the busy view of a resource for members and for public feeds.
+// A feed holds thousands: the strings are put together by hand.
 func (f *Feeds) event(b *models.Booking, w words, private bool) icalendar.Event {
+	id := strconv.FormatInt(b.ID, 10)
 	ev := icalendar.Event{
-		UID:      fmt.Sprintf("booking-%d@%s", b.ID, f.host),
+		UID:      "booking-" + id + "@" + f.host,
 		Sequence: b.Sequence, Start: b.StartAt, End: b.EndAt,
 		Created: b.CreatedAt, LastModified: b.UpdatedAt,
 		Location: b.SiteName + ", " + b.ZoneName,
@@ -38,38 +40,54 @@ func (f *Feeds) event(b *models.Booking, w words, private bool) icalendar.Event 
 		// notification mail comes from by default.
 		Organizer: icalendar.Organizer{Name: b.SiteName, Email: "atelier@" + f.host},
 	}
-	var prefix string
+	var state string // the bracketed state before the summary, if any
 	switch b.Status {
 	case models.StatusPending:
-		ev.Status, prefix = icalendar.StatusTentative, "["+w.pending+"] "
+		ev.Status, state = icalendar.StatusTentative, w.pending
 	case models.StatusApproved:
 		ev.Status = icalendar.StatusConfirmed
 	case models.StatusRejected:
-		ev.Status, prefix = icalendar.StatusCancelled, "["+w.rejected+"] "
+		ev.Status, state = icalendar.StatusCancelled, w.rejected
 	default:
-		ev.Status, prefix = icalendar.StatusCancelled, "["+w.cancelled+"] "
+		ev.Status, state = icalendar.StatusCancelled, w.cancelled
+	}
+	ev.Summary = b.ResourceName
+	if private {
+		ev.Summary += ": " + w.busy
+	}
+	if state != "" {
+		ev.Summary = "[" + state + "] " + ev.Summary
 	}
 	if private {
 		// Busy time only: when someone booked tells others nothing they need.
 		ev.Created = time.Time{}
-		ev.Summary = prefix + b.ResourceName + ": " + w.busy
 		return ev
 	}
-	ev.Summary = prefix + b.ResourceName
-	var d []string
+	ev.URL = f.publicURL + "/#/bookings/" + id
+	var d strings.Builder
+	d.Grow(len(w.quantity) + len(w.note) + len(b.Note) + len(w.reason) + len(b.Reason) + len(w.open) + len(ev.URL) + 16)
 	if b.Quantity > 1 {
-		d = append(d, fmt.Sprintf("%s: %d", w.quantity, b.Quantity))
+		d.WriteString(w.quantity)
+		d.WriteString(": ")
+		d.WriteString(strconv.Itoa(b.Quantity))
+		d.WriteByte('\n')
 	}
 	if b.Note != "" {
-		d = append(d, w.note+": "+b.Note)
+		d.WriteString(w.note)
+		d.WriteString(": ")
+		d.WriteString(b.Note)
+		d.WriteByte('\n')
 	}
 	if b.Reason != "" {
-		d = append(d, w.reason+": "+b.Reason)
+		d.WriteString(w.reason)
+		d.WriteString(": ")
+		d.WriteString(b.Reason)
+		d.WriteByte('\n')
 	}
-	link := fmt.Sprintf("%s/#/bookings/%d", f.publicURL, b.ID)
-	d = append(d, w.open+": "+link)
-	ev.Description = strings.Join(d, "\n")
-	ev.URL = link
+	d.WriteString(w.open)
+	d.WriteString(": ")
+	d.WriteString(ev.URL)
+	ev.Description = d.String()
 	return ev
 }
 

@@ -48,6 +48,8 @@ type DB struct {
 	passwords *passwordPool
 	feedKey   []byte
 	keyMu     sync.Mutex
+	// sessions keeps the tokens this server checked a moment ago.
+	sessions sessionCache
 	// writer is SQLite's group commit (nil on PostgreSQL).
 	writer *writer
 	// avail keeps availability answers; version and listener learn of

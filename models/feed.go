@@ -8,6 +8,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -157,15 +161,31 @@ func (db *DB) FeedBySecret(ctx context.Context, secret string) (*Feed, error) {
 // FeedBookings returns the bookings of a member, or of a resource, that
 // end after now minus FeedWindow, by start, with the fields a feed shows:
 // in every status, or only those that hold their time (pending and
-// approved) when busyOnly, the view of a resource for members. Feeds are
-// polled often and can be long, so the rows are scanned by hand rather than
+// approved) when busyOnly, the view of a resource for members. Its times
+// are whole seconds, as a feed writes them. Feeds are polled often and can
+// be long, so the rows are read by hand, in few columns, rather than
 // through gorm's reflection.
 func (db *DB) FeedBookings(ctx context.Context, userID, resourceID int64, busyOnly bool) ([]Booking, error) {
+	// Under a context that can be cancelled, SQLite's driver steps every
+	// row in a goroutine of its own; the query is short, so it runs to
+	// its end even for a client that has gone.
+	ctx = context.WithoutCancel(ctx)
 	since := db.now().Add(-FeedWindow)
-	q := bookingRows(db.r(ctx)).
-		Select("bookings.id, bookings.resource_id, bookings.member_id, bookings.start_at, bookings.end_at, "+
-			"bookings.quantity, bookings.status, bookings.note, bookings.reason, bookings.sequence, "+
-			"bookings.created_at, bookings.updated_at, resources.name, users.name, zones.name, sites.name, sites.timezone").
+	// Instants as Unix seconds, which is all a feed shows: SQLite's driver
+	// would otherwise parse four text timestamps on every row.
+	unix := func(col string) string {
+		if db.Dialect == Postgres {
+			return "CAST(FLOOR(EXTRACT(EPOCH FROM " + col + ")) AS BIGINT)"
+		}
+		return "unixepoch(" + col + ")"
+	}
+	// A row's numbers and status come as one text, then its note and its
+	// reason: SQLite's driver calls into C two or three times for each
+	// column of each row, which costs more than the query itself.
+	q := db.r(ctx).Table("bookings").
+		Select("format('%s %s %s %s %s %s %s %s %s %s', bookings.id, bookings.resource_id, bookings.member_id, "+
+			unix("bookings.start_at")+", "+unix("bookings.end_at")+", "+unix("bookings.created_at")+", "+unix("bookings.updated_at")+", "+
+			"bookings.quantity, bookings.sequence, bookings.status), bookings.note, bookings.reason").
 		Where("bookings.end_at > ? AND bookings.start_at >= ?", since, since.Add(-MaxBookingMinutes*time.Minute))
 	q = feedScope(q, userID, resourceID, busyOnly)
 	rows, err := q.Order("bookings.start_at, bookings.id").Rows()
@@ -174,16 +194,111 @@ func (db *DB) FeedBookings(ctx context.Context, userID, resourceID int64, busyOn
 	}
 	defer rows.Close()
 	list := []Booking{}
+	var packed string
 	for rows.Next() {
-		var b Booking
-		if err := rows.Scan(&b.ID, &b.ResourceID, &b.MemberID, &b.StartAt, &b.EndAt, &b.Quantity, &b.Status,
-			&b.Note, &b.Reason, &b.Sequence, &b.CreatedAt, &b.UpdatedAt, &b.ResourceName, &b.MemberName,
-			&b.ZoneName, &b.SiteName, &b.Timezone); err != nil {
+		if len(list) == cap(list) {
+			// Double: append grows a long slice by a quarter at a time,
+			// which for thousands of bookings allocates several times the
+			// list.
+			list = slices.Grow(list, max(len(list), 64))
+		}
+		list = append(list, Booking{})
+		b := &list[len(list)-1] // scanned in place: a Booking is large
+		if err := rows.Scan(&packed, &b.Note, &b.Reason); err != nil {
 			return nil, translate(err)
 		}
-		list = append(list, b)
+		if err := unpackFeedRow(packed, b); err != nil {
+			return nil, err
+		}
 	}
-	return list, translate(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	if err := db.nameFeedBookings(ctx, list); err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// unpackFeedRow reads the numbers and the status FeedBookings packs in
+// one text into b.
+func unpackFeedRow(row string, b *Booking) error {
+	var n [9]int64
+	s := row
+	for i := range n {
+		field, rest, _ := strings.Cut(s, " ")
+		v, err := strconv.ParseInt(field, 10, 64)
+		if err != nil {
+			return fmt.Errorf("feed row %q: %w", row, err)
+		}
+		n[i], s = v, rest
+	}
+	b.ID, b.ResourceID, b.MemberID = n[0], n[1], n[2]
+	b.StartAt, b.EndAt = time.Unix(n[3], 0).UTC(), time.Unix(n[4], 0).UTC()
+	b.CreatedAt, b.UpdatedAt = time.Unix(n[5], 0).UTC(), time.Unix(n[6], 0).UTC()
+	b.Quantity, b.Sequence = int(n[7]), int(n[8])
+	// The constant, not a slice of the row's text, which it would keep.
+	for _, st := range []string{StatusPending, StatusApproved, StatusRejected, StatusCancelled} {
+		if s == st {
+			b.Status = st
+			return nil
+		}
+	}
+	b.Status = strings.Clone(s)
+	return nil
+}
+
+// nameFeedBookings fills in the names of the resources, zones, sites and
+// members of list: a few of each, where a join would repeat them on every
+// row. Resources and accounts are never deleted, so each is found.
+func (db *DB) nameFeedBookings(ctx context.Context, list []Booking) error {
+	if len(list) == 0 {
+		return nil
+	}
+	type place struct{ resource, zone, site, timezone string }
+	places, members := map[int64]place{}, map[int64]string{}
+	for _, b := range list {
+		places[b.ResourceID], members[b.MemberID] = place{}, ""
+	}
+	rows, err := db.r(ctx).Table("resources").
+		Select("resources.id, resources.name, zones.name, sites.name, sites.timezone").
+		Joins("JOIN zones ON zones.id = resources.zone_id").
+		Joins("JOIN sites ON sites.id = zones.site_id").
+		Where("resources.id IN ?", slices.Collect(maps.Keys(places))).Rows()
+	if err != nil {
+		return translate(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id int64
+			p  place
+		)
+		if err := rows.Scan(&id, &p.resource, &p.zone, &p.site, &p.timezone); err != nil {
+			return translate(err)
+		}
+		places[id] = p
+	}
+	if err := rows.Err(); err != nil {
+		return translate(err)
+	}
+	var users []struct {
+		ID   int64
+		Name string
+	}
+	if err := db.r(ctx).Table("users").Select("id, name").Where("id IN ?", slices.Collect(maps.Keys(members))).
+		Scan(&users).Error; err != nil {
+		return translate(err)
+	}
+	for _, u := range users {
+		members[u.ID] = u.Name
+	}
+	for i := range list {
+		b, p := &list[i], places[list[i].ResourceID]
+		b.ResourceName, b.ZoneName, b.SiteName, b.Timezone = p.resource, p.zone, p.site, p.timezone
+		b.MemberName = members[b.MemberID]
+	}
+	return nil
 }
 
 // FeedVersion fingerprints everything a feed's text comes from: how many
@@ -195,6 +310,7 @@ func (db *DB) FeedBookings(ctx context.Context, userID, resourceID int64, busyOn
 // changes, for Last-Modified: a busy view never moves with someone's
 // account.
 func (db *DB) FeedVersion(ctx context.Context, userID, resourceID int64, busyOnly bool) (string, time.Time, error) {
+	ctx = context.WithoutCancel(ctx) // as FeedBookings
 	since := db.now().Add(-FeedWindow)
 	members := "MAX(users.updated_at)"
 	if busyOnly {

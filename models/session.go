@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"math"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -346,24 +347,43 @@ func (b attemptBuckets) judge(q *gorm.DB, own int64, inFlight bool) error {
 	return nil
 }
 
+// SessionCacheTTL is how long a server keeps a token it has checked
+// before asking the database again. A token revoked, or an account changed
+// or deactivated, is dropped at once on the server that did it; another
+// server sharing the database may still accept it for this long.
+const SessionCacheTTL = 5 * time.Second
+
+// sessionCacheSize bounds how many checked tokens a server keeps (a few
+// megabytes at most): past it, one is evicted for each new one.
+const sessionCacheSize = 10_000
+
 // Authenticate returns the session of a token or session secret. An
 // unknown, expired or revoked one, or a deactivated account, is an
-// unauthorized *Error.
+// unauthorized *Error. A secret checked in the last SessionCacheTTL is
+// answered from this server's memory, never past its token's expiry.
 func (db *DB) Authenticate(ctx context.Context, secret string) (*Session, error) {
 	if secret == "" {
 		return nil, Errorf(CodeUnauthorized, "Sign in first.")
 	}
-	// One query for the token and its account: every request runs it.
+	key := sha256.Sum256([]byte(secret))
+	now := db.now()
+	if sess, ok := db.sessions.get(key, now); ok {
+		return sess, nil
+	}
+	gen := db.sessions.generation()
+	// One query for the token and its account: every request the cache
+	// does not answer runs it.
 	var row struct {
 		User
-		TokenID   int64
-		TokenKind string
-		TokenCSRF string
+		TokenID        int64
+		TokenKind      string
+		TokenCSRF      string
+		TokenExpiresAt time.Time
 	}
 	err := db.r(ctx).Table("tokens").
-		Select("users.*, tokens.id AS token_id, tokens.kind AS token_kind, tokens.csrf AS token_csrf").
+		Select("users.*, tokens.id AS token_id, tokens.kind AS token_kind, tokens.csrf AS token_csrf, tokens.expires_at AS token_expires_at").
 		Joins("JOIN users ON users.id = tokens.user_id").
-		Where("tokens.hash = ? AND tokens.revoked_at IS NULL AND tokens.expires_at > ? AND users.active", HashSecret(secret), db.now()).
+		Where("tokens.hash = ? AND tokens.revoked_at IS NULL AND tokens.expires_at > ? AND users.active", hex.EncodeToString(key[:]), now).
 		Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, Errorf(CodeUnauthorized, "This token or session is not valid any more: sign in again.")
@@ -372,12 +392,119 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (*Session, error)
 		return nil, translate(err)
 	}
 	u := row.User
-	return &Session{User: &u, TokenID: row.TokenID, Kind: row.TokenKind, CSRF: row.TokenCSRF}, nil
+	sess := &Session{User: &u, TokenID: row.TokenID, Kind: row.TokenKind, CSRF: row.TokenCSRF}
+	db.sessions.put(key, sess, gen, now, row.TokenExpiresAt)
+	return sess, nil
 }
 
-// Revoke ends one token or session.
+// Revoke ends one token or session, on this server at once.
 func (db *DB) Revoke(ctx context.Context, tokenID int64) error {
+	defer db.sessions.drop(func(s *Session) bool { return s.TokenID == tokenID })
 	return translate(db.tx(ctx, func(tx *gorm.DB) error {
 		return tx.Model(&Token{}).Where("id = ? AND revoked_at IS NULL", tokenID).Update("revoked_at", db.now()).Error
 	}))
+}
+
+// forgetUser drops the cached sessions of an account, whose row a write
+// is changing. Call it deferred around the write's transaction: see drop.
+func (db *DB) forgetUser(userID int64) {
+	db.sessions.drop(func(s *Session) bool { return s.User.ID == userID })
+}
+
+// sessionCache keeps the sessions of recently checked secrets, keyed by
+// the secret's SHA-256 so that a memory dump holds no credential. Its zero
+// value is an empty cache; it is safe for concurrent use.
+type sessionCache struct {
+	mu      sync.Mutex
+	entries map[[sha256.Size]byte]cachedSession
+	// gen counts drops: a lookup that started before one may have read
+	// what the dropping write replaced, so its answer is not kept.
+	gen uint64
+	// size bounds entries; sessionCacheSize when 0.
+	size int
+}
+
+type cachedSession struct {
+	sess *Session
+	// from and until bound when the entry answers: until is the earlier
+	// of the TTL's end and the token's expiry.
+	from, until time.Time
+}
+
+// get returns a copy of the session cached under key, if it is still
+// fresh at now.
+func (c *sessionCache) get(key [sha256.Size]byte, now time.Time) (*Session, bool) {
+	c.mu.Lock()
+	e, ok := c.entries[key]
+	if ok && (now.Before(e.from) || !now.Before(e.until)) {
+		// Expired, or a clock set back: either way, ask the database.
+		delete(c.entries, key)
+		ok = false
+	}
+	c.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	// Callers may change what they get: each gets its own.
+	sess, u := *e.sess, *e.sess.User
+	sess.User = &u
+	return &sess, true
+}
+
+func (c *sessionCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put keeps sess, read from the database at now when the cache was at
+// generation gen, until the TTL passes or the token expires; it keeps
+// nothing when a drop happened since.
+func (c *sessionCache) put(key [sha256.Size]byte, sess *Session, gen uint64, now, expires time.Time) {
+	until := now.Add(SessionCacheTTL)
+	if expires.Before(until) {
+		until = expires
+	}
+	u := *sess.User
+	e := cachedSession{sess: &Session{User: &u, TokenID: sess.TokenID, Kind: sess.Kind, CSRF: sess.CSRF}, from: now, until: until}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	if c.entries == nil {
+		c.entries = make(map[[sha256.Size]byte]cachedSession)
+	}
+	size := c.size
+	if size <= 0 {
+		size = sessionCacheSize
+	}
+	if _, ok := c.entries[key]; !ok {
+		// Evict arbitrary entries (map order is random): whatever arrives,
+		// the cache stays this size.
+		for k := range c.entries {
+			if len(c.entries) < size {
+				break
+			}
+			delete(c.entries, k)
+		}
+	}
+	c.entries[key] = e
+}
+
+// drop forgets the sessions that match and turns away the answers of
+// lookups still in flight. Writes call it deferred around their
+// transaction, whatever its outcome: a lookup that starts after it reads
+// what the transaction committed, and one that started before is not
+// kept. Called inside the transaction instead, it would let a lookup read
+// the old rows before the commit and keep them.
+func (c *sessionCache) drop(match func(*Session) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for k, e := range c.entries {
+		if match(e.sess) {
+			delete(c.entries, k)
+		}
+	}
 }

@@ -145,7 +145,9 @@ type UserPatch struct {
 // UpdateUser applies p to the account id. Only an admin changes roles or
 // deactivates accounts, and a manager may change members only. A new
 // password or a deactivation signs the account out everywhere; a password
-// set by someone else or a deactivation also revokes the feed URL.
+// set by someone else or a deactivation also revokes the feed URL. The
+// change reaches this server's sessions of the account at once, other
+// servers' within SessionCacheTTL.
 func (db *DB) UpdateUser(ctx context.Context, actor *User, id int64, p UserPatch) (*User, error) {
 	u, err := db.User(ctx, id)
 	if err != nil {
@@ -185,6 +187,10 @@ func (db *DB) UpdateUser(ctx context.Context, actor *User, id int64, p UserPatch
 		}
 	}
 	now := db.now()
+	// Whatever changes, this server's cached sessions of the account must
+	// not outlive it: a new password or a deactivation ends them, and the
+	// others carry the account's old role, name or language.
+	defer db.forgetUser(id)
 	err = db.tx(ctx, func(tx *gorm.DB) error {
 		// Read again under the row lock and write only what changes, so
 		// two changes at once cannot undo each other.
