@@ -61,6 +61,27 @@ type page struct {
 	base string
 }
 
+// serve starts an Atelier over env's database with the embedded frontend,
+// closed when the test ends.
+func serve(t *testing.T, env *apitest.Env) *httptest.Server {
+	srv := httptest.NewServer(handlers.New(env.DB, handlers.Config{PublicURL: "http://atelier.test", Static: static.Files}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newPage serves env (see serve) to the browser of ctx.
+func newPage(t *testing.T, ctx context.Context, env *apitest.Env) *page {
+	return &page{t: t, ctx: ctx, base: serve(t, env).URL}
+}
+
+// liveEnv is a test database on the real clock: the browser lives in real
+// time.
+func liveEnv(t *testing.T) *apitest.Env {
+	env := apitest.New(t)
+	env.DB.Now = time.Now
+	return env
+}
+
 // do runs actions with a timeout, failing the test on error.
 func (p *page) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
@@ -142,18 +163,16 @@ func TestBrowserBookingFlow(t *testing.T) {
 	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"requires_approval": true})
 	member := env.NewUser(t, models.RoleMember, "Camille Dubois")
 	env.DB.Now = time.Now // the browser lives in real time
-	srv := httptest.NewServer(handlers.New(env.DB, handlers.Config{PublicURL: "http://atelier.test", Static: static.Files}))
-	defer srv.Close()
-	p := &page{t: t, ctx: ctx, base: srv.URL}
+	p := newPage(t, ctx, env)
 
-	p.do("open the app", chromedp.Navigate(srv.URL), waitFor(`document.querySelector('#email') !== null`))
+	p.do("open the app", chromedp.Navigate(p.base), waitFor(`document.querySelector('#email') !== null`))
 	p.shot("01-sign-in")
 	p.signIn(member.Email)
 
 	tomorrow := time.Now().In(testclock.Brussels).AddDate(0, 0, 1).Format(time.DateOnly)
 	book := func() {
 		p.do("fill the booking form",
-			chromedp.Navigate(fmt.Sprintf("%s/#/book?resource=%d", srv.URL, w.Machine)),
+			chromedp.Navigate(fmt.Sprintf("%s/#/book?resource=%d", p.base, w.Machine)),
 			waitFor(`document.querySelector('#book-date') !== null && document.querySelector('#week-grid .cell') !== null`),
 			setValue("#book-date", tomorrow), setValue("#book-start", "10:00"), setValue("#book-end", "11:00"),
 			setValue("#book-note", "Panneaux de contreplaqué"),
@@ -180,20 +199,20 @@ func TestBrowserBookingFlow(t *testing.T) {
 
 	p.signIn(w.Manager.Email)
 	p.do("see the pending count", waitFor(`document.querySelector('#pending-count')?.textContent.trim() === '1'`))
-	p.do("open approvals", chromedp.Navigate(srv.URL+"/#/approvals"),
+	p.do("open approvals", chromedp.Navigate(p.base+"/#/approvals"),
 		waitFor(fmt.Sprintf(`document.querySelector('#approvals-list li[data-booking-id="%s"]') !== null`, id)))
 	p.shot("04-approvals")
 	p.do("approve", chromedp.Click(chromedp.CSS(fmt.Sprintf(`li[data-booking-id="%s"] [data-action="approve"]`, id))),
 		waitFor(fmt.Sprintf(`document.querySelector('#approvals-list li[data-booking-id="%s"]') === null`, id)),
 		waitFor(`['0', ''].includes(document.querySelector('#pending-count')?.textContent.trim() ?? '')`))
-	p.do("open the workshop", chromedp.Navigate(srv.URL+"/#/workshop"), waitFor(`document.querySelector('.floor-bar') !== null`))
+	p.do("open the workshop", chromedp.Navigate(p.base+"/#/workshop"), waitFor(`document.querySelector('.floor-bar') !== null`))
 	p.shot("05-workshop")
-	p.do("open members", chromedp.Navigate(srv.URL+"/#/members"), waitFor(`document.body.innerText.includes('Camille Dubois')`))
+	p.do("open members", chromedp.Navigate(p.base+"/#/members"), waitFor(`document.body.innerText.includes('Camille Dubois')`))
 	p.shot("06-members")
 	p.signOut()
 
 	p.signIn(member.Email)
-	p.do("see it approved", chromedp.Navigate(srv.URL+"/#/bookings"),
+	p.do("see it approved", chromedp.Navigate(p.base+"/#/bookings"),
 		waitFor(fmt.Sprintf(`document.querySelector('li[data-booking-id="%s"] [data-testid="booking-status"]')?.dataset.status === 'approved'`, id)))
 	p.shot("07-my-bookings-approved")
 
@@ -216,7 +235,7 @@ func TestBrowserBookingFlow(t *testing.T) {
 	// A phone: 390 px wide, nothing wider than the screen.
 	for _, screen := range []string{"book", "bookings"} {
 		p.do("phone "+screen, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
-			chromedp.Navigate(fmt.Sprintf("%s/#/%s?resource=%d", srv.URL, screen, w.Machine)),
+			chromedp.Navigate(fmt.Sprintf("%s/#/%s?resource=%d", p.base, screen, w.Machine)),
 			waitFor(`document.querySelector('#nav-book') !== null`), chromedp.Sleep(300*time.Millisecond))
 		if width := eval[int](p, `document.documentElement.scrollWidth`); width > 390 {
 			t.Errorf("at 390 px the %s page is %d px wide", screen, width)

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -11,10 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"atelier/handlers"
-	"atelier/internal/apitest"
 	"atelier/models"
-	"atelier/static"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -146,14 +142,11 @@ func TestFrontendLoad(t *testing.T) {
 	type target struct{ name, url string }
 	var targets []target
 	if spec == "1" {
-		env := apitest.New(t)
-		env.DB.Now = time.Now // the browser lives in real time
+		env := liveEnv(t)
 		if _, err := env.DB.SeedDemo(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		srv := httptest.NewServer(handlers.New(env.DB, handlers.Config{PublicURL: "http://atelier.test", Static: static.Files}))
-		defer srv.Close()
-		targets = append(targets, target{"this tree", srv.URL})
+		targets = append(targets, target{"this tree", serve(t, env).URL})
 	} else {
 		for _, f := range strings.Fields(spec) {
 			name, url, ok := strings.Cut(f, "=")

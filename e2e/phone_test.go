@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,11 +15,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"atelier/handlers"
 	"atelier/internal/apitest"
 	"atelier/internal/apitest/testclock"
 	"atelier/models"
-	"atelier/static"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -81,16 +78,6 @@ func newPhoneWorkshop(t *testing.T, env *apitest.Env) phoneWorkshop {
 		env.Must(t, 201, "POST", fmt.Sprintf("/api/v1/members/%d/certifications", u.ID), w.host.Token, map[string]any{"resource_id": w.laser})
 	}
 	return w
-}
-
-// wall is a Brussels wall-clock time on date ("YYYY-MM-DD", "HH:MM").
-func wall(t *testing.T, date, hm string) time.Time {
-	t.Helper()
-	v, err := time.ParseInLocation("2006-01-02 15:04", date+" "+hm, testclock.Brussels)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 // dmy writes "YYYY-MM-DD" as Atelier's date fields show it: "31/12/2026".
@@ -299,8 +286,7 @@ func TestBrowserPhoneDutch(t *testing.T) {
 	if len(english) < 200 {
 		t.Fatalf("only %d pieces of English to look for", len(english))
 	}
-	env := apitest.New(t)
-	env.DB.Now = time.Now // the browser lives in real time
+	env := liveEnv(t)
 	w := newPhoneWorkshop(t, env)
 	now := time.Now().In(testclock.Brussels)
 	today := now.Format(time.DateOnly)
@@ -315,9 +301,7 @@ func TestBrowserPhoneDutch(t *testing.T) {
 	}
 	env.Must(t, 204, "POST", "/api/v1/me/notifications/read", w.host.Token, nil)
 
-	srv := httptest.NewServer(handlers.New(env.DB, handlers.Config{PublicURL: "http://atelier.test", Static: static.Files}))
-	defer srv.Close()
-	p := &page{t: t, ctx: ctx, base: srv.URL}
+	p := newPage(t, ctx, env)
 	type booking struct {
 		ID         int64     `json:"id"`
 		ResourceID int64     `json:"resource_id"`
@@ -332,7 +316,7 @@ func TestBrowserPhoneDutch(t *testing.T) {
 	}
 
 	p.do("open the app on an English phone", viewport(390), browserLocale("en-US"),
-		chromedp.Navigate(srv.URL), waitFor(`document.querySelector('#email') !== null`))
+		chromedp.Navigate(p.base), waitFor(`document.querySelector('#email') !== null`))
 	if loc := eval[string](p, `Intl.DateTimeFormat().resolvedOptions().locale`); !strings.HasPrefix(loc, "en") {
 		t.Fatalf("the browser's locale is %q, want English", loc)
 	}
@@ -350,7 +334,7 @@ func TestBrowserPhoneDutch(t *testing.T) {
 	laserCell := func(date string, hour int) string {
 		return fmt.Sprintf(`#week-grid button.cell[data-date="%s"][data-hour="%d"]`, date, hour)
 	}
-	p.do("open Book", chromedp.Navigate(srv.URL+"/#/book"), waitFor(fmt.Sprintf(`document.querySelector('#resource-%d') !== null`, w.laser)))
+	p.do("open Book", chromedp.Navigate(p.base+"/#/book"), waitFor(fmt.Sprintf(`document.querySelector('#resource-%d') !== null`, w.laser)))
 	if eval[bool](p, `!!document.querySelector('#week-grid') && !document.querySelector('#week-grid').closest('[hidden]')`) {
 		t.Error("the week shows before a machine is chosen")
 	}
@@ -491,7 +475,7 @@ func TestBrowserPhoneDutch(t *testing.T) {
 
 	// 6. The advance limit: the day after it is too far ahead, and the grid says so.
 	beyond := now.AddDate(0, 0, laserAdvance+1).Format(time.DateOnly)
-	p.do("open a week beyond the limit", chromedp.Navigate(fmt.Sprintf("%s/#/book?resource=%d&week=%s", srv.URL, w.laser, beyond)),
+	p.do("open a week beyond the limit", chromedp.Navigate(fmt.Sprintf("%s/#/book?resource=%d&week=%s", p.base, w.laser, beyond)),
 		waitFor(`document.querySelector('#week-grid .cell') !== null`))
 	p.showDay(beyond)
 	states := eval[[]string](p, fmt.Sprintf(`[...new Set([...document.querySelectorAll('#week-grid .cell[data-date="%s"]')].map((c) => c.dataset.state))]`, beyond))
@@ -512,27 +496,27 @@ func TestBrowserPhoneDutch(t *testing.T) {
 	p.phoneCapture("32-book-ahead", english)
 
 	// 7. The member's other screens.
-	p.do("open my bookings", chromedp.Navigate(srv.URL+"/#/bookings"),
+	p.do("open my bookings", chromedp.Navigate(p.base+"/#/bookings"),
 		waitFor(fmt.Sprintf(`document.querySelector('#upcoming-list li[data-booking-id="%d"]') !== null`, dragged)))
 	p.phoneCapture("33-bookings", english)
-	p.do("open notifications", chromedp.Navigate(srv.URL+"/#/notifications"), waitFor(`document.querySelector('#notifications-list li[data-notification-id]') !== null`))
+	p.do("open notifications", chromedp.Navigate(p.base+"/#/notifications"), waitFor(`document.querySelector('#notifications-list li[data-notification-id]') !== null`))
 	p.phoneCapture("34-notifications", english)
 	p.signOut()
 
 	// 8. The host, in Dutch too: every screen.
 	p.signIn(w.host.Email)
 	p.setLang(c, "nl")
-	p.do("host: Book", chromedp.Navigate(fmt.Sprintf("%s/#/book?resource=%d", srv.URL, w.laser)), waitFor(`document.querySelector('#week-grid .cell') !== null`))
+	p.do("host: Book", chromedp.Navigate(fmt.Sprintf("%s/#/book?resource=%d", p.base, w.laser)), waitFor(`document.querySelector('#week-grid .cell') !== null`))
 	p.showDay(tomorrow)
 	p.phoneCapture("35-book-host", english)
-	p.do("host: Approvals", chromedp.Navigate(srv.URL+"/#/approvals"),
+	p.do("host: Approvals", chromedp.Navigate(p.base+"/#/approvals"),
 		waitFor(fmt.Sprintf(`document.querySelector('#approvals-list li[data-booking-id="%d"]') !== null`, dragged)))
 	p.phoneCapture("36-approvals", english)
-	p.do("host: My bookings", chromedp.Navigate(srv.URL+"/#/bookings"), waitFor(`document.querySelector('#calendar-url') !== null && document.querySelector('#main .loading') === null`))
+	p.do("host: My bookings", chromedp.Navigate(p.base+"/#/bookings"), waitFor(`document.querySelector('#calendar-url') !== null && document.querySelector('#main .loading') === null`))
 	p.phoneCapture("37-bookings-host", english)
-	p.do("host: Notifications", chromedp.Navigate(srv.URL+"/#/notifications"), waitFor(`document.querySelector('#notifications-list') !== null`))
+	p.do("host: Notifications", chromedp.Navigate(p.base+"/#/notifications"), waitFor(`document.querySelector('#notifications-list') !== null`))
 	p.phoneCapture("38-notifications-host", english)
-	p.do("host: Workshop", chromedp.Navigate(srv.URL+"/#/workshop"),
+	p.do("host: Workshop", chromedp.Navigate(p.base+"/#/workshop"),
 		waitFor(`document.querySelector('.floor-bar') !== null && document.querySelector('#closure-form') !== null && document.querySelector('#closure-list .loading') === null`))
 	if got := eval[[]string](p, `['#closure-start-date', '#closure-start-time', '#closure-end-time'].map((s) => document.querySelector(s).value)`); !slices.Equal(got, []string{dmy(today), "08:00", "18:00"}) {
 		t.Errorf("the closure form starts with %q, want [%s 08:00 18:00]", got, dmy(today))
@@ -577,7 +561,7 @@ func TestBrowserPhoneDutch(t *testing.T) {
 		}
 	}
 
-	p.do("host: Members", chromedp.Navigate(srv.URL+"/#/members"),
+	p.do("host: Members", chromedp.Navigate(p.base+"/#/members"),
 		waitFor(fmt.Sprintf(`document.querySelector('tr[data-member-id="%d"] [data-action="certifications"]') !== null`, w.member.ID)),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-member-id="%d"] [data-action="certifications"]`, w.member.ID))),
 		waitFor(fmt.Sprintf(`document.querySelector('#cert-table tr[data-resource-id="%d"]') !== null`, w.laser)))
@@ -596,7 +580,7 @@ func TestBrowserPhoneDutch(t *testing.T) {
 		}
 	}
 	p.phoneCapture("43-member-refused", english)
-	p.do("host: Report", chromedp.Navigate(srv.URL+"/#/report"),
+	p.do("host: Report", chromedp.Navigate(p.base+"/#/report"),
 		waitFor(`document.querySelector('#report-body') !== null && document.querySelector('#report-body').children.length > 0 && document.querySelector('#main .loading') === null`))
 	p.phoneCapture("42-report", english)
 }

@@ -4,18 +4,15 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"atelier/handlers"
 	"atelier/internal/apitest"
 	"atelier/internal/apitest/testclock"
 	"atelier/models"
-	"atelier/static"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -51,8 +48,7 @@ type apiUsage struct {
 func TestBrowserUsageReport(t *testing.T) {
 	ctx := browser(t)
 	c := loadCatalog(t)
-	env := apitest.New(t)
-	env.DB.Now = time.Now // the browser lives in real time
+	env := liveEnv(t)
 	w := env.NewWorkshop(t)
 	camille := env.NewUser(t, models.RoleMember, "Camille Dubois")
 	noor := env.NewUser(t, models.RoleMember, "Noor Peeters")
@@ -89,14 +85,12 @@ func TestBrowserUsageReport(t *testing.T) {
 		t.Fatalf("the API's report has %d members active and %d resources, want 2 and 2", want.MembersActive, len(want.Resources))
 	}
 
-	srv := httptest.NewServer(handlers.New(env.DB, handlers.Config{PublicURL: "http://atelier.test", Static: static.Files}))
-	defer srv.Close()
-	p := &page{t: t, ctx: ctx, base: srv.URL}
-	reportURL := fmt.Sprintf("%s/#/report?site=%d&period=custom&from=%s&to=%s", srv.URL, w.SiteID, from, to)
+	p := newPage(t, ctx, env)
+	reportURL := fmt.Sprintf("%s/#/report?site=%d&period=custom&from=%s&to=%s", p.base, w.SiteID, from, to)
 	drawn := `!!document.querySelector('#report-resources') && !!document.querySelector('#report-trend svg') && !document.querySelector('#report-body[aria-busy]')`
 
 	// A member: no Report in the navigation, and the address leads to Book.
-	p.do("open the app", chromedp.Navigate(srv.URL), waitFor(`document.querySelector('#email') !== null`))
+	p.do("open the app", chromedp.Navigate(p.base), waitFor(`document.querySelector('#email') !== null`))
 	p.setLang(c, "en")
 	p.signIn(camille.Email)
 	if eval[bool](p, `document.querySelector('#nav-report') !== null`) {

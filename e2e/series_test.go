@@ -2,17 +2,14 @@ package e2e
 
 import (
 	"fmt"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"atelier/handlers"
 	"atelier/internal/apitest"
 	"atelier/internal/apitest/testclock"
 	"atelier/models"
-	"atelier/static"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -48,8 +45,7 @@ func dayOf(t time.Time) string { return t.In(testclock.Brussels).Format(time.Dat
 func TestBrowserSeriesWaitlistNotifications(t *testing.T) {
 	ctx := browser(t)
 	c := loadCatalog(t)
-	env := apitest.New(t)
-	env.DB.Now = time.Now // the browser lives in real time
+	env := liveEnv(t)
 	w := env.NewWorkshop(t)
 	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"requires_approval": true})
 	member := env.NewUser(t, models.RoleMember, "Camille Dubois")
@@ -63,26 +59,17 @@ func TestBrowserSeriesWaitlistNotifications(t *testing.T) {
 		dates = append(dates, first.AddDate(0, 0, 7*i).Format(time.DateOnly))
 	}
 	taken := dates[2]
-	at := func(date, hm string) time.Time {
-		v, err := time.ParseInLocation("2006-01-02 15:04", date+" "+hm, testclock.Brussels)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
 	noor := env.Must(t, 201, "POST", "/api/v1/bookings", other.Token, apitest.Slot(w.Machine,
-		at(taken, "14:00").Format(time.RFC3339), at(taken, "15:00").Format(time.RFC3339))).ID()
+		wall(t, taken, "14:00").Format(time.RFC3339), wall(t, taken, "15:00").Format(time.RFC3339))).ID()
 	env.Must(t, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/approve", noor), w.Manager.Token, nil)
 	env.Must(t, 204, "POST", "/api/v1/me/notifications/read", w.Manager.Token, nil) // Noor's request is old news
 
-	srv := httptest.NewServer(handlers.New(env.DB, handlers.Config{PublicURL: "http://atelier.test", Static: static.Files}))
-	defer srv.Close()
-	p := &page{t: t, ctx: ctx, base: srv.URL}
+	p := newPage(t, ctx, env)
 	const resourceName = "Laser cutter"
-	bookURL := fmt.Sprintf("%s/#/book?resource=%d", srv.URL, w.Machine)
+	bookURL := fmt.Sprintf("%s/#/book?resource=%d", p.base, w.Machine)
 	apiGet := func(token, path string, v any) { env.Must(t, 200, "GET", path, token, nil).Decode(t, v) }
 
-	p.do("open the app", chromedp.Navigate(srv.URL), waitFor(`document.querySelector('#email') !== null`))
+	p.do("open the app", chromedp.Navigate(p.base), waitFor(`document.querySelector('#email') !== null`))
 	p.setLang(c, "fr")
 	p.signIn(member.Email)
 	p.setLang(c, "fr") // signed in: the account's language follows (its notifications speak it)
@@ -239,7 +226,7 @@ func TestBrowserSeriesWaitlistNotifications(t *testing.T) {
 	}
 	apiGet(member.Token, "/api/v1/waitlist", &wl)
 	if len(wl.Waitlist) != 1 || wl.Waitlist[0].ID != waitID || wl.Waitlist[0].Status != "waiting" ||
-		wl.Waitlist[0].ResourceID != w.Machine || !wl.Waitlist[0].Start.Equal(at(taken, "14:00")) {
+		wl.Waitlist[0].ResourceID != w.Machine || !wl.Waitlist[0].Start.Equal(wall(t, taken, "14:00")) {
 		t.Fatalf("the waiting list is %+v, want entry %d waiting for %s 14:00", wl.Waitlist, waitID, taken)
 	}
 
@@ -247,7 +234,7 @@ func TestBrowserSeriesWaitlistNotifications(t *testing.T) {
 	sel := fmt.Sprintf(`#upcoming-list > li[data-series-id="%d"]`, seriesID)
 	openBookings := func(lang string) {
 		p.t.Helper()
-		p.do("open my bookings", chromedp.Navigate(srv.URL+"/#/bookings"),
+		p.do("open my bookings", chromedp.Navigate(p.base+"/#/bookings"),
 			waitFor(fmt.Sprintf(`document.querySelector(%s) !== null && document.querySelector('#waitlist-list') !== null`, js(sel))),
 			run(fmt.Sprintf(`document.querySelector(%s + ' details').open = true`, js(sel))))
 		if n := eval[int](p, `document.querySelectorAll('#upcoming-list > li').length`); n != 1 {
@@ -276,7 +263,7 @@ func TestBrowserSeriesWaitlistNotifications(t *testing.T) {
 	}
 	rangeDialog := func(lang string) {
 		p.t.Helper()
-		p.do("open the period dialog", chromedp.Navigate(srv.URL+"/#/bookings"), waitFor(fmt.Sprintf(`document.querySelector(%s) !== null`, js(sel))),
+		p.do("open the period dialog", chromedp.Navigate(p.base+"/#/bookings"), waitFor(fmt.Sprintf(`document.querySelector(%s) !== null`, js(sel))),
 			enter(sel+` [data-action="cancel-range"]`), waitFor(`document.querySelector('dialog[open] #dialog-from') !== null`),
 			setValue("#dialog-from", dates[1]), setValue("#dialog-to", dates[3]), setValue("#dialog-reason", "Vacances"))
 		if got, want := norm(eval[string](p, `document.querySelector('dialog .dialog-live').textContent`)), norm(c.tf(t, lang, "series.inRange.other", "n", 2)); got != want {
@@ -318,7 +305,7 @@ func TestBrowserSeriesWaitlistNotifications(t *testing.T) {
 	item := fmt.Sprintf(`#approvals-items > li[data-series-id="%d"]`, seriesID)
 	approvals := func(lang string) {
 		p.t.Helper()
-		p.do("open approvals", chromedp.Navigate(srv.URL+"/#/approvals"), waitFor(fmt.Sprintf(`document.querySelector(%s) !== null`, js(item))),
+		p.do("open approvals", chromedp.Navigate(p.base+"/#/approvals"), waitFor(fmt.Sprintf(`document.querySelector(%s) !== null`, js(item))),
 			run(fmt.Sprintf(`document.querySelector(%s + ' details').open = true`, js(item))))
 		if n := eval[int](p, `document.querySelectorAll('#approvals-items > li').length`); n != 1 {
 			t.Errorf("%s: Approvals has %d items, want the series as one", lang, n)
@@ -353,7 +340,7 @@ func TestBrowserSeriesWaitlistNotifications(t *testing.T) {
 			t.Errorf("after approve all, %s is %s, want %s", dayOf(b.Start), b.Status, want)
 		}
 	}
-	p.do("host notifications", chromedp.Navigate(srv.URL+"/#/notifications"), waitFor(`document.querySelector('#notifications-list') !== null`))
+	p.do("host notifications", chromedp.Navigate(p.base+"/#/notifications"), waitFor(`document.querySelector('#notifications-list') !== null`))
 	if n := eval[int](p, `document.querySelectorAll('#notifications-list li.notif-unread[data-kind="approval_requested"]').length`); n != 1 {
 		t.Errorf("the host has %d unread requests, want one for the whole series", n)
 	}

@@ -47,14 +47,6 @@ func toBooking(b *models.Booking) bookingJSON {
 		CancelledBy: b.CancelledBy, CancelledAt: local(b.CancelledAt)}
 }
 
-func toBookings(list []models.Booking) []bookingJSON {
-	out := make([]bookingJSON, len(list))
-	for i := range list {
-		out[i] = toBooking(&list[i])
-	}
-	return out
-}
-
 type bookingRequest struct {
 	ResourceID int64   `json:"resource_id"`
 	MemberID   int64   `json:"member_id"`
@@ -125,15 +117,22 @@ func (s *server) handleListBookings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, bookingsResponse{Bookings: toBookings(list), Total: total})
+	return c.JSON(http.StatusOK, bookingsResponse{Bookings: renderAll(list, toBooking), Total: total})
+}
+
+// pathBooking reads the booking the path's :id names, as the caller may see
+// it: a malformed id is a validation error, an unknown one (or another
+// member's) not_found.
+func (s *server) pathBooking(c echo.Context) (*models.Booking, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return s.db.Booking(c.Request().Context(), actor(c), id)
 }
 
 func (s *server) handleGetBooking(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	b, err := s.db.Booking(c.Request().Context(), actor(c), id)
+	b, err := s.pathBooking(c)
 	if err != nil {
 		return err
 	}

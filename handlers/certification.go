@@ -73,11 +73,7 @@ func (s *server) handleListCertifications(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := certificationsResponse{Certifications: make([]certificationJSON, len(list))}
-	for i := range list {
-		out.Certifications[i] = toCertification(&list[i])
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, certificationsResponse{Certifications: renderAll(list, toCertification)})
 }
 
 type heldCertificationJSON struct {

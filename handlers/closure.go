@@ -65,7 +65,7 @@ func (s *server) handleCreateClosure(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, closureResponse{Closure: toClosure(cl, loc), Cancelled: toBookings(cancelled)})
+	return c.JSON(http.StatusCreated, closureResponse{Closure: toClosure(cl, loc), Cancelled: renderAll(cancelled, toBooking)})
 }
 
 type closuresResponse struct {
@@ -90,11 +90,7 @@ func (s *server) handleListClosures(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := closuresResponse{Closures: make([]closureJSON, len(list))}
-	for i := range list {
-		out.Closures[i] = toClosure(&list[i], loc)
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, closuresResponse{Closures: renderAll(list, func(cl *models.Closure) closureJSON { return toClosure(cl, loc) })})
 }
 
 func (s *server) handleDeleteClosure(c echo.Context) error {

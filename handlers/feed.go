@@ -104,11 +104,7 @@ func (s *server) handleFeed(c echo.Context) error {
 }
 
 func (s *server) handleResourceCalendar(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	r, err := s.db.Resource(c.Request().Context(), id)
+	r, err := s.pathResource(c)
 	if err != nil {
 		return err
 	}
@@ -121,11 +117,7 @@ func (s *server) handleResourceCalendar(c echo.Context) error {
 }
 
 func (s *server) handleBookingICS(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	b, err := s.db.Booking(c.Request().Context(), actor(c), id)
+	b, err := s.pathBooking(c)
 	if err != nil {
 		return err
 	}

@@ -65,19 +65,21 @@ func (s *server) handleListResources(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := resourcesResponse{Resources: make([]resourceJSON, len(list))}
-	for i := range list {
-		out.Resources[i] = toResource(&list[i])
+	return c.JSON(http.StatusOK, resourcesResponse{Resources: renderAll(list, toResource)})
+}
+
+// pathResource reads the resource the path's :id names: a malformed id is
+// a validation error, an unknown one not_found.
+func (s *server) pathResource(c echo.Context) (*models.Resource, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return nil, err
 	}
-	return c.JSON(http.StatusOK, out)
+	return s.db.Resource(c.Request().Context(), id)
 }
 
 func (s *server) handleGetResource(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	r, err := s.db.Resource(c.Request().Context(), id)
+	r, err := s.pathResource(c)
 	if err != nil {
 		return err
 	}

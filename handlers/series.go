@@ -42,7 +42,7 @@ func toSeries(se *models.Series, loc *time.Location) seriesJSON {
 	}
 	return seriesJSON{ID: se.ID, ResourceID: se.ResourceID, MemberID: se.MemberID, RRule: se.RRule,
 		Quantity: se.Quantity, Note: se.Note, CreatedAt: se.CreatedAt.In(loc),
-		Bookings: toBookings(se.Bookings), Skipped: toSkipped(se.Skipped, loc)}
+		Bookings: renderAll(se.Bookings, toBooking), Skipped: toSkipped(se.Skipped, loc)}
 }
 
 type seriesRequest struct {
@@ -106,11 +106,8 @@ func (s *server) handleListSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := seriesListResponse{Series: make([]seriesJSON, len(list)), Total: total}
-	for i := range list {
-		out.Series[i] = toSeries(&list[i], time.UTC)
-	}
-	return c.JSON(http.StatusOK, out)
+	toSeriesUTC := func(sr *models.Series) seriesJSON { return toSeries(sr, time.UTC) }
+	return c.JSON(http.StatusOK, seriesListResponse{Series: renderAll(list, toSeriesUTC), Total: total})
 }
 
 func (s *server) handleGetSeries(c echo.Context) error {

@@ -56,11 +56,7 @@ func (s *server) handleListSites(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := sitesResponse{Sites: make([]siteJSON, len(sites))}
-	for i := range sites {
-		out.Sites[i] = toSite(&sites[i])
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, sitesResponse{Sites: renderAll(sites, toSite)})
 }
 
 func (s *server) handleGetSite(c echo.Context) error {

@@ -102,11 +102,7 @@ func (s *server) handleListMembers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := membersResponse{Members: make([]userJSON, len(users)), Total: total}
-	for i := range users {
-		out.Members[i] = toUser(&users[i])
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, membersResponse{Members: renderAll(users, toUser), Total: total})
 }
 
 func (s *server) handleGetMember(c echo.Context) error {

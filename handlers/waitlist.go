@@ -65,11 +65,7 @@ func (s *server) handleListWaitlist(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := waitlistResponse{Waitlist: make([]waitEntryJSON, len(list))}
-	for i := range list {
-		out.Waitlist[i] = s.toWaitEntry(&list[i])
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, waitlistResponse{Waitlist: renderAll(list, s.toWaitEntry)})
 }
 
 func (s *server) handleLeaveWaitlist(c echo.Context) error {

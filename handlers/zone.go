@@ -54,11 +54,7 @@ func (s *server) handleListZones(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := zonesResponse{Zones: make([]zoneJSON, len(zones))}
-	for i := range zones {
-		out.Zones[i] = toZone(&zones[i])
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, zonesResponse{Zones: renderAll(zones, toZone)})
 }
 
 func (s *server) handleGetZone(c echo.Context) error {

@@ -79,6 +79,19 @@ type BookingRequest struct {
 	SeriesID   *int64 // set by CreateSeries for its occurrences
 }
 
+// bookFor settles whose booking req is: the actor's own when it names no
+// member. Booking for someone else is a host's right: for a member it is a
+// forbidden *Error.
+func (req *BookingRequest) bookFor(actor *User) error {
+	if req.MemberID == 0 {
+		req.MemberID = actor.ID
+	}
+	if req.MemberID != actor.ID && !actor.Role.IsHost() {
+		return Errorf(CodeForbidden, "Only a host may book for someone else.")
+	}
+	return nil
+}
+
 // CreateBooking checks the request against the rules and stores it in one
 // write transaction that holds the resource, so two requests racing for
 // the same slot cannot both pass. Refusals are *Error values with the
@@ -93,11 +106,8 @@ func (db *DB) CreateBooking(ctx context.Context, actor *User, req BookingRequest
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	if req.MemberID == 0 {
-		req.MemberID = actor.ID
-	}
-	if req.MemberID != actor.ID && !actor.Role.IsHost() {
-		return nil, Errorf(CodeForbidden, "Only a host may book for someone else.")
+	if err := req.bookFor(actor); err != nil {
+		return nil, err
 	}
 	var b *Booking
 	var f *Facts
@@ -346,18 +356,11 @@ func busyAndClosed(q *gorm.DB, r *Resource, span, busy schedule.Interval) ([]sch
 // Booking returns one booking as actor may see it: a member sees only
 // their own; anything else is a not_found *Error.
 func (db *DB) Booking(ctx context.Context, actor *User, id int64) (*Booking, error) {
-	q := bookingRows(db.r(ctx)).Where("bookings.id = ?", id)
+	q := bookingRows(db.r(ctx))
 	if !actor.Role.IsHost() {
 		q = q.Where("bookings.member_id = ?", actor.ID)
 	}
-	var b Booking
-	if err := q.Take(&b).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, notFound("Booking")
-		}
-		return nil, translate(err)
-	}
-	return &b, nil
+	return first[Booking](q, id, "Booking")
 }
 
 // BookingFilter narrows a list of bookings.

@@ -196,11 +196,8 @@ func (db *DB) series(ctx context.Context, actor *User, req SeriesRequest, previe
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	if req.MemberID == 0 {
-		req.MemberID = actor.ID
-	}
-	if req.MemberID != actor.ID && !actor.Role.IsHost() {
-		return nil, Errorf(CodeForbidden, "Only a host may book for someone else.")
+	if err := req.bookFor(actor); err != nil {
+		return nil, err
 	}
 	// The site's zone comes first: the rule is expanded on its clock.
 	r, err := db.Resource(ctx, req.ResourceID)
@@ -312,19 +309,15 @@ func seriesRefusal(first *Error, skipped []Skipped, loc *time.Location) *Error {
 // Series returns one series with its occurrences as actor may see it: a
 // member sees only their own; anything else is a not_found *Error.
 func (db *DB) Series(ctx context.Context, actor *User, id int64) (*Series, error) {
-	q := db.r(ctx).Where("id = ?", id)
+	q := db.r(ctx)
 	if !actor.Role.IsHost() {
 		q = q.Where("member_id = ?", actor.ID)
 	}
-	var s Series
-	if err := q.Take(&s).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, notFound("Series")
-		}
-		return nil, translate(err)
+	s, err := first[Series](q, id, "Series")
+	if err != nil {
+		return nil, err
 	}
-	list := []*Series{&s}
-	return &s, db.fillSeries(ctx, list)
+	return s, db.fillSeries(ctx, []*Series{s})
 }
 
 // ListSeries returns a page of the series actor may see (a member's own;

@@ -108,14 +108,7 @@ func (db *DB) CountUsers(ctx context.Context) (int64, error) {
 
 // User returns the account with id, or a not_found *Error.
 func (db *DB) User(ctx context.Context, id int64) (*User, error) {
-	var u User
-	if err := db.r(ctx).First(&u, id).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, notFound("Member")
-		}
-		return nil, translate(err)
-	}
-	return &u, nil
+	return first[User](db.r(ctx), id, "Member")
 }
 
 // ListUsers returns a page of accounts ordered by name, and their total.

@@ -2,11 +2,11 @@
 // Widths are set through the CSSOM (element.style.width), which a
 // Content-Security-Policy without 'unsafe-inline' allows.
 
-import { h, busy } from './dom.js';
+import { h } from './dom.js';
 import { post, patch } from './api.js';
 import { t, formatNumber } from './i18n.js';
 import { USES, useLabel } from './format.js';
-import { field, values, errorBox, showErrors, clearErrors } from './forms.js';
+import { field, errorBox, onSubmit } from './forms.js';
 
 const m2 = (n) => t('unit.m2', { n: formatNumber(n) });
 const pct = (part, whole) => (whole > 0 ? `${formatNumber((100 * part) / whole, 0)} %` : '–');
@@ -104,20 +104,11 @@ export function floorSection(site, zones, refresh) {
       formHolder.replaceChildren();
       add.focus();
     });
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      clearErrors(form, box);
-      const v = values(form);
-      busy(submit, async () => {
-        try {
-          if (zone) await patch(`/zones/${zone.id}`, v);
-          else await post('/zones', { site_id: site.id, ...v });
-          await refresh(t(zone ? 'zone.saved' : 'zone.created', { name: v.name }));
-        } catch (err) {
-          showErrors(form, box, err, { floor: m2(floor), free: m2(free + (zone ? Number(zone.area_m2) : 0)) });
-        }
-      });
-    });
+    onSubmit(form, box, submit, async (v) => {
+      if (zone) await patch(`/zones/${zone.id}`, v);
+      else await post('/zones', { site_id: site.id, ...v });
+      await refresh(t(zone ? 'zone.saved' : 'zone.created', { name: v.name }));
+    }, { floor: m2(floor), free: m2(free + (zone ? Number(zone.area_m2) : 0)) });
     formHolder.replaceChildren(form);
     form.elements.name.focus();
   }

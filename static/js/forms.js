@@ -1,7 +1,7 @@
 // Form building blocks: labelled fields, reading values, showing the API's
 // validation errors next to the fields they name, and a modal question.
 
-import { h, append, uniqueId, srOnly } from './dom.js';
+import { h, append, uniqueId, srOnly, busy } from './dom.js';
 import { t, errorText, fieldText } from './i18n.js';
 import { parseDateInput, fmtDateInput, parseTimeInput } from './time.js';
 
@@ -142,6 +142,26 @@ export function showErrors(form, box, err, params = {}, extra = []) {
     ]);
     box.hidden = false;
   }
+}
+
+/**
+ * onSubmit makes a form send itself: on submit it clears the old errors, reads
+ * values(form) and, with the submit button busy, awaits send(values); a refusal
+ * is explained in the box and next to the fields, with params for its figures.
+ */
+export function onSubmit(form, box, submit, send, params = {}) {
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    clearErrors(form, box);
+    const v = values(form);
+    busy(submit, async () => {
+      try {
+        await send(v);
+      } catch (err) {
+        showErrors(form, box, err, params);
+      }
+    });
+  });
 }
 
 /**

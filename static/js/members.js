@@ -6,7 +6,7 @@ import { t, tn, errorText } from './i18n.js';
 import { fmtCalendarDate } from './time.js';
 import * as store from './store.js';
 import { ROLES, roleLabel, emptyNote, loadingNote, errorNote, okNote } from './format.js';
-import { field, values, errorBox, showErrors, clearErrors, ask, readValue, formatProblem } from './forms.js';
+import { field, errorBox, onSubmit, ask, readValue, formatProblem } from './forms.js';
 
 const LIMIT = 1000;
 const SHORT_DATE = { day: 'numeric', month: 'short', year: 'numeric' };
@@ -74,21 +74,12 @@ export async function render(root, ctx) {
         field({ name: 'password', id: 'member-password', type: 'password', label: t('mem.password'), required: true, autocomplete: 'new-password', hint: t('mem.passwordHint') }),
         field({ name: 'role', id: 'member-role', type: 'select', label: t('mem.role'), value: 'member', options: roles.map((r) => ({ value: r, label: roleLabel(r) })) })),
       box, h('div', { class: 'actions' }, submit));
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      clearErrors(form, box);
-      const v = values(form);
-      busy(submit, async () => {
-        try {
-          const u = await post('/members', v);
-          form.reset();
-          notice.replaceChildren(okNote(t('mem.created', { name: u.name || v.name })));
-          notice.focus();
-          await load();
-        } catch (err) {
-          showErrors(form, box, err);
-        }
-      });
+    onSubmit(form, box, submit, async (v) => {
+      const u = await post('/members', v);
+      form.reset();
+      notice.replaceChildren(okNote(t('mem.created', { name: u.name || v.name })));
+      notice.focus();
+      await load();
     });
     return h('section', { class: 'card', 'aria-labelledby': 'member-new-h' },
       h('details', { class: 'editor' }, h('summary', {}, h('span', { id: 'member-new-h', text: t('mem.new') })), form));

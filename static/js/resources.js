@@ -1,10 +1,10 @@
 // Resources of a site and their rules: list, create, edit.
 
-import { h, busy } from './dom.js';
+import { h } from './dom.js';
 import { post, patch } from './api.js';
 import { t, tn } from './i18n.js';
 import { rulesLine, limitsParts, useLabel, quantityText, kwText } from './format.js';
-import { field, values, errorBox, showErrors, clearErrors } from './forms.js';
+import { field, errorBox, onSubmit } from './forms.js';
 
 const LIMITS = ['min_minutes', 'max_minutes', 'slot_minutes', 'buffer_minutes', 'max_hours_per_week', 'max_advance_days'];
 
@@ -100,21 +100,12 @@ export function resourcesSection(site, zones, resources, refresh) {
       formHolder.replaceChildren();
       add.focus();
     });
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      clearErrors(form, box);
-      const data = values(form);
+    onSubmit(form, box, submit, async (data) => {
       data.zone_id = Number(data.zone_id);
       for (const k of LIMITS) data[k] = Math.max(0, Math.round(data[k] || 0));
-      busy(submit, async () => {
-        try {
-          if (r) await patch(`/resources/${r.id}`, data);
-          else await post('/resources', data);
-          await refresh(t(r ? 'res.saved' : 'res.created', { name: data.name }));
-        } catch (err) {
-          showErrors(form, box, err);
-        }
-      });
+      if (r) await patch(`/resources/${r.id}`, data);
+      else await post('/resources', data);
+      await refresh(t(r ? 'res.saved' : 'res.created', { name: data.name }));
     });
     formHolder.replaceChildren(form);
     F.name.focus();

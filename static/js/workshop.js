@@ -6,7 +6,7 @@ import { post, patch } from './api.js';
 import { t, tn, formatNumber, errorText } from './i18n.js';
 import * as store from './store.js';
 import { emptyNote, loadingNote, errorNote, okNote, siteLimits } from './format.js';
-import { field, values, errorBox, showErrors, clearErrors, ask } from './forms.js';
+import { field, values, errorBox, showErrors, clearErrors, ask, onSubmit } from './forms.js';
 import { hoursText, hoursEditor } from './hours.js';
 import * as time from './time.js';
 import { floorSection } from './floor.js';
@@ -197,19 +197,10 @@ function siteForm(site, onSaved) {
     h('datalist', { id: listId }, zonesList.map((z) => h('option', { value: z }))),
     field({ name: 'floor_area_m2', id: `${prefix}-floor`, type: 'number', label: t('site.floorM2'), value: s.floor_area_m2, min: 0, step: 'any', required: true }),
     opening.el, quiet.el, box, h('div', { class: 'actions' }, submit));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    clearErrors(form, box);
-    const v = values(form);
+  onSubmit(form, box, submit, async (v) => {
     const payload = { name: v.name, timezone: v.timezone, floor_area_m2: v.floor_area_m2, opening_hours: opening.read(), quiet_hours: quiet.read() };
-    busy(submit, async () => {
-      try {
-        const saved = site ? await patch(`/sites/${site.id}`, payload) : await post('/sites', payload);
-        await onSaved(saved || payload);
-      } catch (err) {
-        showErrors(form, box, err);
-      }
-    });
+    const saved = site ? await patch(`/sites/${site.id}`, payload) : await post('/sites', payload);
+    await onSaved(saved || payload);
   });
   return form;
 }
