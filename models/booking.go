@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Booking statuses. A booking's life: pending -> approved or rejected;
@@ -207,22 +206,30 @@ const bookableColumns = "resources.*, zones.site_id AS site_id, zones.name AS zo
 // instead of three. A resource that does not exist is a validation
 // *Error, as the contract says of a body naming an unknown id.
 func bookable(tx *gorm.DB, id int64) (*Resource, *Site, error) {
-	q := resources(tx)
+	q := "SELECT " + bookableColumns + " FROM resources JOIN zones ON zones.id = resources.zone_id " +
+		"JOIN sites ON sites.id = zones.site_id WHERE resources.id = ?"
+	args := []any{id}
 	if tx.Dialector.Name() == "postgres" {
-		q = q.Select(bookableColumns+", pg_notify(?, 'r' || resources.id::text)::text AS notified", availChannel).
-			Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "resources"}})
-	} else {
-		q = q.Select(bookableColumns)
+		// The site's row too (shared): a change of its limits holds it
+		// for update, and a booking waiting behind it then reads the
+		// site as changed, not as it was when the statement began.
+		q = strings.Replace(q, " FROM", ", pg_notify(?, "+touchedPayload+")::text AS sent FROM", 1) +
+			" FOR UPDATE OF resources FOR KEY SHARE OF sites"
+		args = []any{availChannel, id}
 	}
 	var rows []bookableRow
-	if err := q.Where("resources.id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+	if err := tx.Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, nil, err
 	}
 	if len(rows) == 0 {
 		return nil, nil, Invalid("resource_id", "No resource has this id.")
 	}
+	r, site := &rows[0].Resource, &rows[0].Site
 	touchResource(tx, id)
-	return &rows[0].Resource, &rows[0].Site, nil
+	if r.Kind == KindMachine && (r.PowerKW > 0 || r.Nuisance == NuisanceLoud) {
+		touchSite(tx, site.ID)
+	}
+	return r, site, nil
 }
 
 // gatherFacts reads what the rules need, inside the write transaction.

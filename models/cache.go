@@ -25,6 +25,7 @@ type availCache struct {
 	touched map[int64]uint64
 	sites   map[int64]uint64
 	entries map[availKey]availEntry
+	bytes   int // of the bodies kept
 	// fresh makes sure that every write committed elsewhere before it was
 	// called has been invalidated; an error bypasses the cache.
 	fresh func(ctx context.Context) error
@@ -41,8 +42,12 @@ type availEntry struct {
 	tick uint64
 }
 
-// maxAvailEntries bounds the cache's memory: about 4 KiB an answer.
-const maxAvailEntries = 4096
+// The cache's bounds: answers, and the bytes of their bodies, whatever
+// windows clients ask for.
+const (
+	maxAvailEntries = 4096
+	maxAvailBytes   = 32 << 20
+)
 
 func newAvailCache() *availCache {
 	return &availCache{touched: map[int64]uint64{}, sites: map[int64]uint64{}, entries: map[availKey]availEntry{}}
@@ -68,6 +73,7 @@ func (c *availCache) flush() {
 	c.clock++
 	c.floor = c.clock
 	clear(c.entries)
+	c.bytes = 0
 }
 
 // tick returns the tick at which a read from the database begins.
@@ -98,17 +104,23 @@ func (c *availCache) put(k availKey, e availEntry) {
 	if !c.holds(e, k.resource) {
 		return // touched while it was read
 	}
-	if len(c.entries) >= maxAvailEntries {
-		// Drop an eighth, at random (map order).
-		n := maxAvailEntries / 8
-		for key := range c.entries {
-			delete(c.entries, key)
-			if n--; n == 0 {
-				break
-			}
+	if len(e.body) > maxAvailBytes/64 {
+		return // too large to be worth a place
+	}
+	if old, ok := c.entries[k]; ok {
+		c.bytes -= len(old.body)
+		delete(c.entries, k)
+	}
+	// Drop answers at random (map order) until this one fits.
+	for key, old := range c.entries {
+		if len(c.entries) < maxAvailEntries && c.bytes+len(e.body) <= maxAvailBytes {
+			break
 		}
+		c.bytes -= len(old.body)
+		delete(c.entries, key)
 	}
 	c.entries[k] = e
+	c.bytes += len(e.body)
 }
 
 // AvailabilityEncoded returns the availability of resourceID over span as

@@ -154,9 +154,14 @@ func (db *DB) startCache(dsn string) error {
 	db.version.seen()
 	db.avail.fresh = func(ctx context.Context) error { return db.version.check(ctx, db.avail) }
 	db.writer, err = newWriter(db.write, db.log, func(t touched) {
-		db.avail.invalidate(t)
+		if !t.empty() {
+			db.avail.invalidate(t)
+		}
 		db.version.seen()
 	})
+	if err == nil {
+		db.writer.foreign = db.avail.flush
+	}
 	return err
 }
 
@@ -326,22 +331,36 @@ func first[T any](q *gorm.DB, id int64, what string) (*T, error) {
 // It also records the resource as touched (see touched), and on
 // PostgreSQL tells the other servers so in the same statement.
 func lockResource(tx *gorm.DB, id int64) error {
-	var n int64
-	var err error
-	if tx.Dialector.Name() == "postgres" {
-		var rows []struct{ ID int64 }
-		err = tx.Raw("SELECT id, pg_notify(?, 'r' || id::text)::text AS sent FROM resources WHERE id = ? FOR UPDATE",
-			availChannel, id).Scan(&rows).Error
-		n = int64(len(rows))
-	} else {
-		err = tx.Table("resources").Where("id = ?", id).Count(&n).Error
+	var rows []struct {
+		ID, SiteID int64
+		Counts     bool
 	}
-	if err != nil {
+	q := "SELECT resources.id, zones.site_id, " + countsTowardSite + " AS counts FROM resources " +
+		"JOIN zones ON zones.id = resources.zone_id WHERE resources.id = ?"
+	args := []any{id}
+	if tx.Dialector.Name() == "postgres" {
+		q = strings.Replace(q, " FROM", ", pg_notify(?, "+touchedPayload+")::text AS sent FROM", 1) + " FOR UPDATE OF resources"
+		args = []any{availChannel, id}
+	}
+	if err := tx.Raw(q, args...).Scan(&rows).Error; err != nil {
 		return err
 	}
-	if n == 0 {
+	if len(rows) == 0 {
 		return notFound("Resource")
 	}
 	touchResource(tx, id)
+	if rows[0].Counts {
+		touchSite(tx, rows[0].SiteID)
+	}
 	return nil
 }
+
+// countsTowardSite is whether a resource's bookings count toward its
+// site's limits (as limited says, whatever the site's limits are now): a
+// change of them changes what every machine of the site may take.
+const countsTowardSite = "(resources.kind = '" + KindMachine + "' AND (resources.power_kw > 0 OR resources.nuisance = '" + NuisanceLoud + "'))"
+
+// touchedPayload is what a locked resource tells the other servers: its
+// site when it counts toward the site's limits (which covers the resource
+// too), else itself.
+const touchedPayload = "CASE WHEN " + countsTowardSite + " THEN 's' || zones.site_id::text ELSE 'r' || resources.id::text END"

@@ -40,13 +40,20 @@ type pgListener struct {
 	wake    chan struct{}
 	arrived chan struct{} // closed and replaced whenever back moves
 
+	// id tells this server's syncs from those of the other servers,
+	// which every listener hears too.
+	id string
+	// session cancels the LISTEN connection of the moment, so that one
+	// whose syncs stop coming back is replaced.
+	session context.CancelFunc
+
 	stop context.CancelFunc
 	done chan struct{}
 }
 
 func newPGListener(dsn string, cache *availCache, send *gorm.DB, log *slog.Logger) *pgListener {
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &pgListener{dsn: dsn, cache: cache, send: send, log: log, stop: cancel,
+	l := &pgListener{dsn: dsn, cache: cache, send: send, log: log, stop: cancel, id: RandomSecret(9),
 		wake: make(chan struct{}, 1), arrived: make(chan struct{}), done: make(chan struct{})}
 	go l.listen(ctx)
 	go l.syncs(ctx)
@@ -64,7 +71,12 @@ func (l *pgListener) close() {
 func (l *pgListener) listen(ctx context.Context) {
 	defer close(l.done)
 	for ctx.Err() == nil {
-		err := l.session(ctx)
+		sctx, cancel := context.WithCancel(ctx)
+		l.mu.Lock()
+		l.session = cancel
+		l.mu.Unlock()
+		err := l.listenOnce(sctx)
+		cancel()
 		l.setUp(false)
 		if ctx.Err() != nil {
 			return
@@ -77,7 +89,7 @@ func (l *pgListener) listen(ctx context.Context) {
 	}
 }
 
-func (l *pgListener) session(ctx context.Context) error {
+func (l *pgListener) listenOnce(ctx context.Context) error {
 	conn, err := pgx.Connect(ctx, l.dsn)
 	if err != nil {
 		return err
@@ -112,7 +124,11 @@ func (l *pgListener) setUp(up bool) {
 var errListenerDown = errors.New("availability listener down")
 
 func (l *pgListener) received(payload string) {
-	if n, ok := strings.CutPrefix(payload, "sync"); ok {
+	if rest, ok := strings.CutPrefix(payload, "sync"); ok {
+		n, ok := strings.CutPrefix(rest, l.id+":")
+		if !ok {
+			return // another server's
+		}
 		v, err := strconv.ParseUint(n, 10, 64)
 		if err != nil {
 			return
@@ -193,7 +209,7 @@ func (l *pgListener) syncs(ctx context.Context) {
 func (l *pgListener) roundTrip(ctx context.Context, n uint64) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := l.send.WithContext(ctx).Exec("SELECT pg_notify(?, ?)", availChannel, "sync"+strconv.FormatUint(n, 10)).Error; err != nil {
+	if err := l.send.WithContext(ctx).Exec("SELECT pg_notify(?, ?)", availChannel, "sync"+l.id+":"+strconv.FormatUint(n, 10)).Error; err != nil {
 		return err
 	}
 	for {
@@ -209,6 +225,12 @@ func (l *pgListener) roundTrip(ctx context.Context, n uint64) error {
 		select {
 		case <-arrived:
 		case <-ctx.Done():
+			// The connection may be half open: listen again (and flush).
+			l.mu.Lock()
+			if l.session != nil {
+				l.session()
+			}
+			l.mu.Unlock()
 			return ctx.Err()
 		}
 	}

@@ -230,8 +230,16 @@ func (db *DB) UpdateResource(ctx context.Context, id int64, p ResourcePatch) (*R
 		if r, err = first[Resource](resources(tx), id, "Resource"); err != nil {
 			return err
 		}
+		// Its power, noise or zone may change what the other machines of
+		// its site (old and new) may still take under the site's limits.
+		if err := touchSiteAll(tx, r.SiteID); err != nil {
+			return err
+		}
 		p.ApplyTo(r)
 		if err := placeResource(tx, r); err != nil {
+			return err
+		}
+		if err := touchSiteAll(tx, r.SiteID); err != nil {
 			return err
 		}
 		r.UpdatedAt = db.now()

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,7 +34,11 @@ type writer struct {
 	done  chan struct{}
 	// committed runs after each commit, before any request is answered.
 	committed func(touched)
-	closeOnce sync.Once
+	// foreign runs when another process has committed since the last
+	// batch (PRAGMA data_version on the writer's connection).
+	foreign     func()
+	lastVersion int64
+	closeOnce   sync.Once
 	// Counts for metrics: batches committed or rolled back, the requests
 	// in them, and requests waiting to be taken.
 	batches, requests, waiting atomic.Int64
@@ -160,6 +165,14 @@ func (w *writer) run(batch []*writeReq) {
 		}
 		return
 	}
+	// The writer's own connection sees only other connections' commits
+	// in data_version: another process wrote since the last batch.
+	if v, err := w.conn.dataVersion(bg); err == nil {
+		if w.lastVersion != 0 && v != w.lastVersion && w.foreign != nil {
+			w.foreign()
+		}
+		w.lastVersion = v
+	}
 	base := w.g.Session(&gorm.Session{NewDB: true, Context: bg})
 	base.Statement.ConnPool = w.conn
 	// One request alone needs no savepoint: its failure rolls back all.
@@ -217,8 +230,8 @@ func (w *writer) run(batch []*writeReq) {
 			t.add(&r.touch)
 		}
 	}
-	if w.committed != nil && !t.empty() {
-		w.committed(t)
+	if w.committed != nil {
+		w.committed(t) // even with nothing touched: it keeps data_version known
 	}
 }
 
@@ -240,13 +253,14 @@ func (w *writer) reconnect(cause error) {
 	if errors.Is(cause, context.Canceled) {
 		return
 	}
-	if err := w.conn.conn.PingContext(context.Background()); err == nil {
-		return
-	}
+	// The connection may be left inside a transaction: the pool is told it
+	// is bad, so that it is closed rather than handed back.
+	_ = w.conn.conn.Raw(func(any) error { return driver.ErrBadConn })
 	w.conn.close()
 	if err := w.connect(); err != nil {
 		w.log.Error("writer connection lost", "err", err)
 	}
+	w.lastVersion = 0
 }
 
 // stmtConn is the writer's connection as gorm sees it: every statement is
@@ -268,7 +282,13 @@ func (c *stmtConn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 		return s, nil
 	}
 	if len(c.stmts) >= maxStmts {
-		c.closeStmts()
+		// Drop one at random (map order); none is in use while a new
+		// one is prepared.
+		for q, st := range c.stmts {
+			st.Close()
+			delete(c.stmts, q)
+			break
+		}
 	}
 	s, err := c.conn.PrepareContext(ctx, query)
 	if err != nil {
@@ -276,6 +296,12 @@ func (c *stmtConn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	c.stmts[query] = s
 	return s, nil
+}
+
+func (c *stmtConn) dataVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := c.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+	return v, err
 }
 
 func (c *stmtConn) exec(ctx context.Context, query string) error {
