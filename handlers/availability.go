@@ -57,5 +57,12 @@ func (s *server) handleAvailability(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, pretty := c.QueryParams()["pretty"]; pretty {
+		// As echo's c.JSON indents for ?pretty.
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, body, "", "  "); err == nil {
+			body = buf.Bytes()
+		}
+	}
 	return c.JSONBlob(http.StatusOK, body)
 }

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -133,4 +134,23 @@ func TestAvailabilityCacheFollowsEveryWrite(t *testing.T) {
 			t.Fatalf("a new capacity should show at once, got %d free", got)
 		}
 	})
+}
+
+// TestAvailabilityPretty: ?pretty indents the cached answer as echo
+// indents any other, and the answer is the same JSON.
+func TestAvailabilityPretty(t *testing.T) {
+	env, w, m := apitest.NewWithMember(t, "Mina")
+	path := fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.Machine,
+		url.QueryEscape(apitest.At(2027, 1, 5, 0, 0)), url.QueryEscape(apitest.At(2027, 1, 6, 0, 0)))
+	plain := env.Must(t, 200, "GET", path, m.Token, nil)
+	pretty := env.Must(t, 200, "GET", path+"&pretty", m.Token, nil)
+	if !strings.Contains(string(pretty.Body), "\n  \"") || strings.Contains(string(plain.Body), "\n  \"") {
+		t.Fatalf("want only the ?pretty answer indented:\n%s\n%s", plain.Body, pretty.Body)
+	}
+	var a, b any
+	plain.Decode(t, &a)
+	pretty.Decode(t, &b)
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatal("?pretty changed the answer")
+	}
 }
