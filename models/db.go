@@ -328,8 +328,9 @@ func first[T any](q *gorm.DB, id int64, what string) (*T, error) {
 // SQLite the immediate transaction already holds the write lock. It
 // returns a not_found *Error when there is no such resource.
 //
-// It also records the resource as touched (see touched), and on
-// PostgreSQL tells the other servers so in the same statement.
+// It also records the resource as touched (see touched), and its site
+// when the resource counts toward the site's limits; on PostgreSQL it
+// tells the other servers so in the same statement.
 func lockResource(tx *gorm.DB, id int64) error {
 	var rows []struct {
 		ID, SiteID int64
