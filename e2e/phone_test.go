@@ -33,7 +33,7 @@ var docScreens = filepath.Join("..", "docs", "screenshots")
 // phoneWorkshop is the workshop of the phone test: a site open every day
 // 08:00-20:00, two machines (the laser with an approval, a certification,
 // a weekly quota and a 14-day advance limit) and a space; a host, a member
-// and a second member, all speaking Dutch.
+// and a second member, all speaking lang.
 type phoneWorkshop struct {
 	admin, host, member, other apitest.User
 	site, laser, saw, benches  int64
@@ -46,7 +46,7 @@ const (
 	laserAdvance = 14
 )
 
-func newPhoneWorkshop(t *testing.T, env *apitest.Env) phoneWorkshop {
+func newPhoneWorkshop(t *testing.T, env *apitest.Env, lang string) phoneWorkshop {
 	t.Helper()
 	w := phoneWorkshop{
 		admin:  env.NewUser(t, models.RoleAdmin, "Jan Peeters"),
@@ -55,7 +55,7 @@ func newPhoneWorkshop(t *testing.T, env *apitest.Env) phoneWorkshop {
 		other:  env.NewUser(t, models.RoleMember, "Noor Peeters"),
 	}
 	for _, u := range []apitest.User{w.admin, w.host, w.member, w.other} {
-		env.Must(t, 200, "PATCH", "/api/v1/me", u.Token, map[string]any{"language": "nl"})
+		env.Must(t, 200, "PATCH", "/api/v1/me", u.Token, map[string]any{"language": lang})
 	}
 	all := []int{1, 2, 3, 4, 5, 6, 7}
 	w.site = env.Must(t, 201, "POST", "/api/v1/sites", w.admin.Token, map[string]any{
@@ -95,32 +95,32 @@ func browserLocale(locale string) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// englishText is one piece of en.json that Dutch never says.
+// englishText is one piece of en.json that the other language never says.
 type englishText struct{ key, text string }
 
 var placeholder = regexp.MustCompile(`\{[^}]*\}`)
 
 // englishOnly answers the pieces of English of the catalogue (each value cut
 // at its {params}, trimmed) longer than three letters that are not in any
-// Dutch text: seeing one on a Dutch screen means something was not
+// text of lang: seeing one on a screen in lang means something was not
 // translated. Proper names are data, not in en.json, so they never match.
-func englishOnly(c catalog) []englishText {
-	var dutch strings.Builder
-	for _, v := range c["nl"] {
-		dutch.WriteString(v)
-		dutch.WriteString("\n")
+func englishOnly(c catalog, lang string) []englishText {
+	var other strings.Builder
+	for _, v := range c[lang] {
+		other.WriteString(v)
+		other.WriteString("\n")
 	}
-	nl := dutch.String()
+	known := other.String()
 	seen := map[string]bool{}
 	var out []englishText
 	notWord := func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
 	for k, en := range c["en"] {
-		if en == c["nl"][k] {
+		if en == c[lang][k] {
 			continue
 		}
 		for _, piece := range placeholder.Split(en, -1) {
 			piece = strings.TrimFunc(piece, notWord)
-			if utf8.RuneCountInString(piece) <= 3 || seen[piece] || hasWord(nl, piece) {
+			if utf8.RuneCountInString(piece) <= 3 || seen[piece] || hasWord(known, piece) {
 				continue
 			}
 			seen[piece] = true
@@ -179,19 +179,19 @@ func (p *page) englishOn(english []englishText) []string {
 func (p *page) noEnglish(screen string, english []englishText) {
 	p.t.Helper()
 	for _, f := range p.englishOn(english) {
-		p.t.Errorf("%s, in Dutch, says %s", screen, f)
+		p.t.Errorf("%s says in English: %s", screen, f)
 	}
 }
 
 // phoneCapture draws the screen as it is at 390 px and then 1280 px: in
-// Dutch with no English, nothing wider than the screen, no WCAG 2.1 AA
+// lang with no English, nothing wider than the screen, no WCAG 2.1 AA
 // violation, a screenshot (in docs/screenshots with ATELIER_SCREENSHOTS=1),
 // and goes back to 390 px.
-func (p *page) phoneCapture(name string, english []englishText) {
+func (p *page) phoneCapture(name, lang string, english []englishText) {
 	p.t.Helper()
 	for _, w := range []int64{390, 1280} {
 		p.do(fmt.Sprintf("resize to %d", w), viewport(w), chromedp.Sleep(150*time.Millisecond))
-		shot := fmt.Sprintf("%s-nl-%d", name, w)
+		shot := fmt.Sprintf("%s-%s-%d", name, lang, w)
 		if got := eval[int](p, `document.documentElement.scrollWidth`); got > int(w) {
 			p.t.Errorf("%s is %d px wide", shot, got)
 		}
@@ -269,25 +269,31 @@ func (p *page) showDay(date string) {
 		waitFor(fmt.Sprintf(`document.querySelector(%s).getAttribute('aria-pressed') === 'true' && document.querySelector('#week-grid .cell[data-date="%s"]') !== null`, js(tab), date)))
 }
 
-// TestBrowserPhoneDutch is Book on a phone (390 px) in Dutch, in a browser
-// whose own locale is English. A member taps a machine and lands on its
+// TestBrowserPhone is Book on a phone (390 px) in Dutch and in French, in
+// a browser whose own locale is English. A member taps a machine and lands on its
 // time; sees their own booking marked as theirs; drags over two hours and
 // the form holds them (dd/mm/yyyy, 14:00); another machine drops the range;
 // the dragged range is booked and stored; the advance limit shows in the
 // grid. A host's closure lists the bookings it would cancel before it does
 // and, kept open, stores nothing. Every screen of both roles says no
-// English (en.json against nl.json), holds at 390 and 1280 px, and passes
-// axe-core's WCAG 2.1 AA rules.
-func TestBrowserPhoneDutch(t *testing.T) {
+// English (en.json against the language's file), holds at 390 and 1280
+// px, and passes axe-core's WCAG 2.1 AA rules.
+func TestBrowserPhone(t *testing.T) {
+	for _, lang := range []string{"nl", "fr"} {
+		t.Run(lang, func(t *testing.T) { phoneFlow(t, lang) })
+	}
+}
+
+func phoneFlow(t *testing.T, lang string) {
 	ctx := browser(t)
 	c := loadCatalog(t)
-	english := englishOnly(c)
+	english := englishOnly(c, lang)
 	t.Logf("%d pieces of English to look for", len(english))
 	if len(english) < 200 {
 		t.Fatalf("only %d pieces of English to look for", len(english))
 	}
 	env := liveEnv(t)
-	w := newPhoneWorkshop(t, env)
+	w := newPhoneWorkshop(t, env, lang)
 	now := time.Now().In(testclock.Brussels)
 	today := now.Format(time.DateOnly)
 	tomorrow := now.AddDate(0, 0, 1).Format(time.DateOnly)
@@ -325,10 +331,10 @@ func TestBrowserPhoneDutch(t *testing.T) {
 	if found := p.englishOn(english); len(found) < 3 {
 		t.Fatalf("the English sign-in screen shows only %d pieces of en.json: %q", len(found), found)
 	}
-	p.setLang(c, "nl")
-	p.phoneCapture("30-sign-in", english)
+	p.setLang(c, lang)
+	p.phoneCapture("30-sign-in", lang, english)
 	p.signIn(w.member.Email)
-	p.setLang(c, "nl")
+	p.setLang(c, lang)
 
 	// 1. A tap on the machine lands on its time.
 	laserCell := func(date string, hour int) string {
@@ -357,7 +363,7 @@ func TestBrowserPhoneDutch(t *testing.T) {
 		t.Errorf("after the tap the focus is on #%s, want the week's title", view.Focus)
 	}
 	// Camille holds the laser's certification (GET /api/v1/me/certifications): its line says so.
-	p.do("see the certification held", waitFor(fmt.Sprintf(`document.querySelector('label[for="resource-%d"] .rules').textContent.includes(%s)`, w.laser, js(c.tf(t, "nl", "rules.certified")))))
+	p.do("see the certification held", waitFor(fmt.Sprintf(`document.querySelector('label[for="resource-%d"] .rules').textContent.includes(%s)`, w.laser, js(c.tf(t, lang, "rules.certified")))))
 	if eval[bool](p, `document.querySelector('.legend li[data-legend="nocert"]').hidden === false`) {
 		t.Error("the legend explains cells lacking a certification the member holds")
 	}
@@ -373,8 +379,8 @@ func TestBrowserPhoneDutch(t *testing.T) {
 	if got := p.rowsOf(tomorrow, `[data-state="mine"]`); !slices.Equal(got, []string{"15:00"}) {
 		t.Errorf("cells marked as the member's own tomorrow: %v, want [15:00]", got)
 	}
-	if got := norm(eval[string](p, fmt.Sprintf(`document.querySelector('#week-grid .cell[data-date="%s"][data-state="mine"] .cell-text')?.textContent || ''`, tomorrow))); got != c.tf(t, "nl", "grid.mine") {
-		t.Errorf("the member's own cell says %q, want %q", got, c.tf(t, "nl", "grid.mine"))
+	if got := norm(eval[string](p, fmt.Sprintf(`document.querySelector('#week-grid .cell[data-date="%s"][data-state="mine"] .cell-text')?.textContent || ''`, tomorrow))); got != c.tf(t, lang, "grid.mine") {
+		t.Errorf("the member's own cell says %q, want %q", got, c.tf(t, lang, "grid.mine"))
 	}
 	if got := p.rowsOf(tomorrow, `[data-state="taken"]`); !slices.Equal(got, []string{"08:00"}) {
 		t.Errorf("taken cells tomorrow: %v, want Noor's [08:00]", got)
@@ -421,7 +427,7 @@ func TestBrowserPhoneDutch(t *testing.T) {
 		id   int64
 		name string
 	}{{w.saw, sawName}, {w.laser, laserName}} {
-		want := c.tf(t, "nl", "book.weekOf", "name", r.name)
+		want := c.tf(t, lang, "book.weekOf", "name", r.name)
 		p.do("tap "+r.name, chromedp.Click(chromedp.CSS(fmt.Sprintf(`label[for="resource-%d"]`, r.id))),
 			waitFor(fmt.Sprintf(`document.querySelector('#book-week-h').textContent.trim() === %s && document.querySelector('#week-grid .cell') !== null`, js(want))), settled)
 		noSelection("after choosing " + r.name)
@@ -461,8 +467,8 @@ func TestBrowserPhoneDutch(t *testing.T) {
 	if got := p.rowsOf(tomorrow, `[data-state="mine"]`); !slices.Equal(got, []string{"10:00", "11:00", "15:00"}) {
 		t.Errorf("after booking, the member's own cells are %v, want [10:00 11:00 15:00]", got)
 	}
-	pendingText := c.tf(t, "nl", "grid.minePending")
-	if got := eval[[]string](p, fmt.Sprintf(`[...document.querySelectorAll('#week-grid .cell[data-date="%s"][data-state="mine"] .cell-text')].map((e) => e.textContent.trim())`, tomorrow)); !slices.Equal(got, []string{pendingText, pendingText, c.tf(t, "nl", "grid.mine")}) {
+	pendingText := c.tf(t, lang, "grid.minePending")
+	if got := eval[[]string](p, fmt.Sprintf(`[...document.querySelectorAll('#week-grid .cell[data-date="%s"][data-state="mine"] .cell-text')].map((e) => e.textContent.trim())`, tomorrow)); !slices.Equal(got, []string{pendingText, pendingText, c.tf(t, lang, "grid.mine")}) {
 		t.Errorf("the member's own cells say %q", got)
 	}
 	// Typed by hand, in any of the accepted forms, shown as Atelier writes them.
@@ -471,7 +477,7 @@ func TestBrowserPhoneDutch(t *testing.T) {
 		t.Errorf("typed %s, 14 and 1530, the fields show %q, want [%s 14:00 15:30]", tomorrow, got, dmy(tomorrow))
 	}
 	p.do("clear the typed range", setValue("#book-start", ""), setValue("#book-end", ""))
-	p.phoneCapture("31-book", english)
+	p.phoneCapture("31-book", lang, english)
 
 	// 6. The advance limit: the day after it is too far ahead, and the grid says so.
 	beyond := now.AddDate(0, 0, laserAdvance+1).Format(time.DateOnly)
@@ -482,46 +488,46 @@ func TestBrowserPhoneDutch(t *testing.T) {
 	if !slices.Equal(states, []string{"ahead"}) {
 		t.Errorf("%s, %d days ahead of a %d-day limit, shows cells %v, want all ahead", beyond, laserAdvance+1, laserAdvance, states)
 	}
-	if got := eval[string](p, fmt.Sprintf(`document.querySelector('#week-grid .cell[data-date="%s"] .cell-text').textContent.trim()`, beyond)); got != c.tf(t, "nl", "grid.ahead") {
-		t.Errorf("a cell beyond the limit says %q, want %q", got, c.tf(t, "nl", "grid.ahead"))
+	if got := eval[string](p, fmt.Sprintf(`document.querySelector('#week-grid .cell[data-date="%s"] .cell-text').textContent.trim()`, beyond)); got != c.tf(t, lang, "grid.ahead") {
+		t.Errorf("a cell beyond the limit says %q, want %q", got, c.tf(t, lang, "grid.ahead"))
 	}
 	if eval[bool](p, `document.querySelector('.legend li[data-legend="ahead"]').hidden`) {
 		t.Error("the legend does not explain the cells beyond the limit")
 	}
-	head, _, _ := strings.Cut(c.tf(t, "nl", "book.advanceUntil"), "{date}")
+	head, _, _ := strings.Cut(c.tf(t, lang, "book.advanceUntil"), "{date}")
 	limit := now.AddDate(0, 0, laserAdvance)
 	if got := norm(eval[string](p, `document.querySelector('.advance-line')?.textContent || ''`)); !strings.HasPrefix(got, norm(head)) || !strings.Contains(got, fmt.Sprint(limit.Day())) {
 		t.Errorf("the advance limit reads %q, want %q… with day %d", got, head, limit.Day())
 	}
-	p.phoneCapture("32-book-ahead", english)
+	p.phoneCapture("32-book-ahead", lang, english)
 
 	// 7. The member's other screens.
 	p.do("open my bookings", chromedp.Navigate(p.base+"/#/bookings"),
 		waitFor(fmt.Sprintf(`document.querySelector('#upcoming-list li[data-booking-id="%d"]') !== null`, dragged)))
-	p.phoneCapture("33-bookings", english)
+	p.phoneCapture("33-bookings", lang, english)
 	p.do("open notifications", chromedp.Navigate(p.base+"/#/notifications"), waitFor(`document.querySelector('#notifications-list li[data-notification-id]') !== null`))
-	p.phoneCapture("34-notifications", english)
+	p.phoneCapture("34-notifications", lang, english)
 	p.signOut()
 
-	// 8. The host, in Dutch too: every screen.
+	// 8. The host, in the same language: every screen.
 	p.signIn(w.host.Email)
-	p.setLang(c, "nl")
+	p.setLang(c, lang)
 	p.do("host: Book", chromedp.Navigate(fmt.Sprintf("%s/#/book?resource=%d", p.base, w.laser)), waitFor(`document.querySelector('#week-grid .cell') !== null`))
 	p.showDay(tomorrow)
-	p.phoneCapture("35-book-host", english)
+	p.phoneCapture("35-book-host", lang, english)
 	p.do("host: Approvals", chromedp.Navigate(p.base+"/#/approvals"),
 		waitFor(fmt.Sprintf(`document.querySelector('#approvals-list li[data-booking-id="%d"]') !== null`, dragged)))
-	p.phoneCapture("36-approvals", english)
+	p.phoneCapture("36-approvals", lang, english)
 	p.do("host: My bookings", chromedp.Navigate(p.base+"/#/bookings"), waitFor(`document.querySelector('#calendar-url') !== null && document.querySelector('#main .loading') === null`))
-	p.phoneCapture("37-bookings-host", english)
+	p.phoneCapture("37-bookings-host", lang, english)
 	p.do("host: Notifications", chromedp.Navigate(p.base+"/#/notifications"), waitFor(`document.querySelector('#notifications-list') !== null`))
-	p.phoneCapture("38-notifications-host", english)
+	p.phoneCapture("38-notifications-host", lang, english)
 	p.do("host: Workshop", chromedp.Navigate(p.base+"/#/workshop"),
 		waitFor(`document.querySelector('.floor-bar') !== null && document.querySelector('#closure-form') !== null && document.querySelector('#closure-list .loading') === null`))
 	if got := eval[[]string](p, `['#closure-start-date', '#closure-start-time', '#closure-end-time'].map((s) => document.querySelector(s).value)`); !slices.Equal(got, []string{dmy(today), "08:00", "18:00"}) {
 		t.Errorf("the closure form starts with %q, want [%s 08:00 18:00]", got, dmy(today))
 	}
-	p.phoneCapture("39-workshop", english)
+	p.phoneCapture("39-workshop", lang, english)
 
 	// 9. A closure of the laser tomorrow 08:00-18:00 would cancel three bookings: listed first, and kept open nothing happens.
 	p.do("fill the closure", setValue("#closure-resource", fmt.Sprint(w.laser)),
@@ -541,13 +547,13 @@ func TestBrowserPhoneDutch(t *testing.T) {
 	if want := []int64{noor, own, dragged}; !slices.Equal(listed, want) {
 		t.Errorf("the closure's preview lists bookings %v, want %v", listed, want)
 	}
-	if got, want := norm(eval[string](p, `document.querySelector('#dialog-confirm').textContent`)), norm(c.tf(t, "nl", "clo.confirmCancel.other", "name", laserName, "n", 3)); got != want {
+	if got, want := norm(eval[string](p, `document.querySelector('#dialog-confirm').textContent`)), norm(c.tf(t, lang, "clo.confirmCancel.other", "name", laserName, "n", 3)); got != want {
 		t.Errorf("the closure's confirm button says %q, want %q", got, want)
 	}
-	if got, want := norm(eval[string](p, `document.querySelector('#dialog-cancel').textContent`)), norm(c.tf(t, "nl", "clo.keepOpen")); got != want {
+	if got, want := norm(eval[string](p, `document.querySelector('#dialog-cancel').textContent`)), norm(c.tf(t, lang, "clo.keepOpen")); got != want {
 		t.Errorf("the closure's cancel button says %q, want %q", got, want)
 	}
-	p.phoneCapture("40-closure-preview", english)
+	p.phoneCapture("40-closure-preview", lang, english)
 	p.do("keep the laser open", chromedp.Click(chromedp.ID("dialog-cancel")), waitFor(`document.querySelector('dialog') === null`))
 	var closures struct{ Closures []json.RawMessage }
 	env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/resources/%d/closures", w.laser), w.host.Token, nil).Decode(t, &closures)
@@ -565,22 +571,22 @@ func TestBrowserPhoneDutch(t *testing.T) {
 		waitFor(fmt.Sprintf(`document.querySelector('tr[data-member-id="%d"] [data-action="certifications"]') !== null`, w.member.ID)),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-member-id="%d"] [data-action="certifications"]`, w.member.ID))),
 		waitFor(fmt.Sprintf(`document.querySelector('#cert-table tr[data-resource-id="%d"]') !== null`, w.laser)))
-	p.phoneCapture("41-members", english)
-	// The server's field messages come with codes: said in Dutch, with their figures.
+	p.phoneCapture("41-members", lang, english)
+	// The server's field messages come with codes: said in the language, with their figures.
 	p.do("create a member with a short password", chromedp.Click(chromedp.CSS(`details.editor > summary`)),
 		setValue("#member-name", "Lotte Peeters"), setValue("#member-email", "lotte@"), setValue("#member-password", "kort"),
 		chromedp.Click(chromedp.ID("member-submit")),
 		waitFor(`document.querySelector('#member-password-err') !== null && document.querySelector('#member-email-err') !== null`))
 	for id, want := range map[string]string{
-		"#member-password-err": c.tf(t, "nl", "field.password_too_short", "n", 10),
-		"#member-email-err":    c.tf(t, "nl", "field.email"),
+		"#member-password-err": c.tf(t, lang, "field.password_too_short", "n", 10),
+		"#member-email-err":    c.tf(t, lang, "field.email"),
 	} {
 		if got := norm(eval[string](p, fmt.Sprintf(`document.querySelector(%s).textContent`, js(id)))); !strings.HasSuffix(got, norm(want)) {
 			t.Errorf("%s says %q, want %q", id, got, want)
 		}
 	}
-	p.phoneCapture("43-member-refused", english)
+	p.phoneCapture("43-member-refused", lang, english)
 	p.do("host: Report", chromedp.Navigate(p.base+"/#/report"),
 		waitFor(`document.querySelector('#report-body') !== null && document.querySelector('#report-body').children.length > 0 && document.querySelector('#main .loading') === null`))
-	p.phoneCapture("42-report", english)
+	p.phoneCapture("42-report", lang, english)
 }
