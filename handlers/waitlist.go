@@ -53,19 +53,20 @@ func (s *server) handleJoinWaitlist(c echo.Context) error {
 
 type waitlistResponse struct {
 	Waitlist []waitEntryJSON `json:"waitlist"`
+	Total    int64           `json:"total"`
 }
 
 func (s *server) handleListWaitlist(c echo.Context) error {
 	q := newQuery(c)
-	resourceID := q.int64("resource_id")
+	resourceID, page := q.int64("resource_id"), q.page()
 	if err := q.err(); err != nil {
 		return err
 	}
-	list, err := s.db.Waitlist(c.Request().Context(), actor(c), resourceID)
+	list, total, err := s.db.Waitlist(c.Request().Context(), actor(c), resourceID, page)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, waitlistResponse{Waitlist: renderAll(list, s.toWaitEntry)})
+	return c.JSON(http.StatusOK, waitlistResponse{Waitlist: renderAll(list, s.toWaitEntry), Total: total})
 }
 
 func (s *server) handleLeaveWaitlist(c echo.Context) error {

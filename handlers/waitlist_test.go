@@ -202,3 +202,30 @@ func TestWaitlistOnRejection(t *testing.T) {
 		t.Fatalf("a promotion on a machine that needs approval is %s, want pending", bk.Status)
 	}
 }
+
+// TestWaitlistPages: the list comes a page at a time with its total, as
+// every list that can grow long.
+func TestWaitlistPages(t *testing.T) {
+	env, w, m := apitest.NewWithMember(t, "Mina")
+	holder := env.NewUser(t, models.RoleMember, "Holder")
+	for h := 9; h < 12; h++ {
+		slot := apitest.Slot(w.Machine, apitest.At(2027, 1, 6, h, 0), apitest.At(2027, 1, 6, h+1, 0))
+		env.Must(t, 201, "POST", "/api/v1/bookings", holder.Token, slot)
+		env.Must(t, 201, "POST", "/api/v1/waitlist", m.Token, slot)
+	}
+	var page struct {
+		Waitlist []waitBody
+		Total    int64
+	}
+	env.Must(t, 200, "GET", "/api/v1/waitlist?limit=2", m.Token, nil).Decode(t, &page)
+	if len(page.Waitlist) != 2 || page.Total != 3 {
+		t.Fatalf("first page: want 2 of 3, got %d of %d", len(page.Waitlist), page.Total)
+	}
+	env.Must(t, 200, "GET", "/api/v1/waitlist?limit=2&offset=2", m.Token, nil).Decode(t, &page)
+	if len(page.Waitlist) != 1 || page.Total != 3 {
+		t.Fatalf("second page: want 1 of 3, got %d of %d", len(page.Waitlist), page.Total)
+	}
+	if r := env.Do("GET", "/api/v1/waitlist?limit=1001", m.Token, nil); r.Code != 422 {
+		t.Fatalf("a page over 1000: want 422, got %s", r)
+	}
+}

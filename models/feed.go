@@ -173,12 +173,7 @@ func (db *DB) FeedBookings(ctx context.Context, userID, resourceID int64, busyOn
 	since := db.now().Add(-FeedWindow)
 	// Instants as Unix seconds, which is all a feed shows: SQLite's driver
 	// would otherwise parse four text timestamps on every row.
-	unix := func(col string) string {
-		if db.Dialect == Postgres {
-			return "CAST(FLOOR(EXTRACT(EPOCH FROM " + col + ")) AS BIGINT)"
-		}
-		return "unixepoch(" + col + ")"
-	}
+	unix := db.epoch
 	// A row's numbers and status come as one text, then its note and its
 	// reason: SQLite's driver calls into C two or three times for each
 	// column of each row, which costs more than the query itself.

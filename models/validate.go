@@ -125,10 +125,6 @@ func checkText(fe FieldErrors, field, s string, max int) {
 	}
 }
 
-// hasNUL reports whether s holds a NUL character, which PostgreSQL cannot
-// store in a text column: refusing it here keeps both databases alike.
-func hasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
-
 func checkArea(fe FieldErrors, field string, a float64) {
 	if math.IsNaN(a) || a <= 0 || a > 1e7 {
 		fe.Add(field, "The area must be a positive number of square metres.")

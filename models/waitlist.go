@@ -95,18 +95,26 @@ func (db *DB) JoinWaitlist(ctx context.Context, actor *User, req BookingRequest)
 	return w, translate(err)
 }
 
-// Waitlist returns the entries actor may see (their own; all for hosts),
-// soonest first.
-func (db *DB) Waitlist(ctx context.Context, actor *User, resourceID int64) ([]WaitEntry, error) {
-	q := waitRows(db.r(ctx))
-	if !actor.Role.IsHost() {
-		q = q.Where("waitlist_entries.member_id = ?", actor.ID)
+// Waitlist returns a page of the entries actor may see (their own; all
+// for hosts), soonest first, and their total.
+func (db *DB) Waitlist(ctx context.Context, actor *User, resourceID int64, page Page) ([]WaitEntry, int64, error) {
+	filter := func(q *gorm.DB) *gorm.DB {
+		if !actor.Role.IsHost() {
+			q = q.Where("waitlist_entries.member_id = ?", actor.ID)
+		}
+		if resourceID != 0 {
+			q = q.Where("waitlist_entries.resource_id = ?", resourceID)
+		}
+		return q
 	}
-	if resourceID != 0 {
-		q = q.Where("waitlist_entries.resource_id = ?", resourceID)
+	var total int64
+	if err := filter(db.r(ctx).Table("waitlist_entries")).Count(&total).Error; err != nil {
+		return nil, 0, translate(err)
 	}
 	list := []WaitEntry{}
-	return list, translate(q.Order("waitlist_entries.start_at, waitlist_entries.id").Limit(1000).Find(&list).Error)
+	err := filter(waitRows(db.r(ctx))).Order("waitlist_entries.start_at, waitlist_entries.id").
+		Limit(page.Limit).Offset(page.Offset).Find(&list).Error
+	return list, total, translate(err)
 }
 
 // LeaveWaitlist removes a waiting entry: its member's or, for a host, any.
