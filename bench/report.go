@@ -151,7 +151,7 @@ func (w *world) explain(ctx context.Context, out io.Writer) error {
 		sql  string
 		args []any
 	}{
-		{"busy time of a resource-week (models.busyLoads, availability and creation)",
+		{"busy time of a resource-week (models.busyAndClosed, availability and creation)",
 			"SELECT `start_at`,`busy_until`,`quantity` FROM `bookings` WHERE resource_id = ? AND start_at < ? AND start_at >= ? AND busy_until > ? AND status IN (?,?)",
 			[]any{w.resources[1], end.UTC(), week.UTC().Add(-maxBooking - 24*time.Hour), week.UTC(), "pending", "approved"}},
 		{"a member's feed (models.FeedBookings)",

@@ -49,13 +49,8 @@ func (db *DB) Availability(ctx context.Context, resourceID int64, span schedule.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	busy, err := busyLoads(q, r, span)
+	busy, closures, err := busyAndClosed(q, r, span, span)
 	if err != nil {
-		return nil, nil, nil, translate(err)
-	}
-	var closures []Closure
-	if err := q.Where("resource_id = ? AND start_at < ? AND end_at > ? AND start_at >= ?",
-		r.ID, span.End, span.Start, span.Start.Add(-MaxClosure)).Find(&closures).Error; err != nil {
 		return nil, nil, nil, translate(err)
 	}
 	slices := Slices(r, site, closures, busy, span)

@@ -212,7 +212,7 @@ func BenchmarkCreateBookingSQLite(b *testing.B) {
 	b.ReportMetric(rawTime.Seconds()/createTime.Seconds(), "ratio")
 }
 
-// busySQL is the query of models.busyLoads, as gorm writes it for SQLite.
+// busySQL is the query of models.busyAndClosed, as gorm writes it for SQLite.
 const busySQL = "SELECT `start_at`,`busy_until`,`quantity` FROM `bookings` WHERE resource_id = ? AND start_at < ? AND start_at >= ? AND busy_until > ? AND status IN (?,?)"
 
 // feedSQL is the query of models.FeedBookings for a member.
@@ -287,7 +287,7 @@ func availabilityWeek(b *testing.B, history int) {
 	}
 	b.Logf("history of %d bookings loaded in %s", history, time.Since(began).Round(time.Millisecond))
 	to := week.AddDate(0, 0, 7)
-	explain(b, raw, "busy query (models.busyLoads)", busySQL, target.ID, to.UTC(), week.UTC().Add(-(models.MaxBookingMinutes+1440)*time.Minute),
+	explain(b, raw, "busy query (models.busyAndClosed)", busySQL, target.ID, to.UTC(), week.UTC().Add(-(models.MaxBookingMinutes+1440)*time.Minute),
 		week.UTC(), models.StatusPending, models.StatusApproved)
 	path := fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", target.ID,
 		url.QueryEscape(week.Format(time.RFC3339)), url.QueryEscape(to.Format(time.RFC3339)))

@@ -295,38 +295,13 @@ func gatherFacts(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*
 	return f, nil
 }
 
-// busyLoads returns the live bookings of resource r whose busy time
-// overlaps span. None is longer than r.LongestMinutes (tracked as they are
-// stored), so the index on (resource_id, start_at) bounds the scan to that
-// look-back however long the history grows.
-//
-// It scans the three columns straight into loads: through gorm, each row
-// became a whole Booking by reflection, which was half the time of an
-// availability request and ran inside the write lock of every booking.
-func busyLoads(q *gorm.DB, r *Resource, span schedule.Interval) ([]schedule.Load, error) {
-	span = utcSpan(span)
-	rows, err := q.Table("bookings").Select("start_at", "busy_until", "quantity").
-		Where("resource_id = ? AND start_at < ? AND start_at >= ? AND busy_until > ? AND status IN ?",
-			r.ID, span.End, span.Start.Add(-r.lookBack()), span.Start, liveStatuses).
-		Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	loads := []schedule.Load{}
-	for rows.Next() {
-		var l schedule.Load
-		if err := rows.Scan(&l.Start, &l.End, &l.Quantity); err != nil {
-			return nil, err
-		}
-		loads = append(loads, l)
-	}
-	return loads, rows.Err()
-}
-
 // busyAndClosed reads, in one statement (one round trip on PostgreSQL),
-// what busyLoads returns for busy and the closures of r overlapping span,
-// in order of their start.
+// the live bookings of r whose busy time overlaps busy, and the closures
+// of r overlapping span, in order of their start. No booking is longer
+// than r.LongestMinutes (tracked as they are stored), so the index on
+// (resource_id, start_at, ...) bounds the scan to that look-back however
+// long the history grows; the rows are scanned straight into loads, not
+// through gorm's reflection.
 func busyAndClosed(q *gorm.DB, r *Resource, span, busy schedule.Interval) ([]schedule.Load, []Closure, error) {
 	span, busy = utcSpan(span), utcSpan(busy)
 	rows, err := q.Raw(`SELECT 0 AS closure, 0 AS id, start_at, busy_until AS end_at, quantity, '' AS reason FROM bookings

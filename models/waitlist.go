@@ -63,9 +63,7 @@ func (db *DB) JoinWaitlist(ctx context.Context, actor *User, req BookingRequest)
 	now := db.now()
 	var w *WaitEntry
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		if err := lockBookable(tx, req.ResourceID); err != nil {
-			return err
-		}
+		// gatherFacts's first statement takes the resource's lock.
 		f, err := gatherFacts(tx, now, actor, req)
 		if err != nil {
 			return err
