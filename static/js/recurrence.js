@@ -3,7 +3,7 @@
 // form's choice, and saying one in words, on the site's calendar.
 
 import { t, tn } from './i18n.js';
-import { localDate, isoWeekday, fmtCalendarDate, weekdayName, fmtTimes } from './time.js';
+import { localDate, isoWeekday, daysBetween, fmtCalendarDate, weekdayName, fmtTimes } from './time.js';
 
 /** The API refuses a series of more occurrences. */
 export const MAX_OCCURRENCES = 52;
@@ -21,14 +21,9 @@ export function buildRule(freq, { count, until }) {
   return `FREQ=${freq.toUpperCase()};${end}`;
 }
 
-const dayNumber = (date) => {
-  const [y, m, d] = date.split('-').map(Number);
-  return Date.UTC(y, m - 1, d) / 86400000;
-};
-
 /** countUntil answers how many occurrences from first to until, both dates included. */
 export function countUntil(freq, first, until) {
-  const days = dayNumber(until) - dayNumber(first);
+  const days = daysBetween(first, until);
   if (days < 0) return 0;
   return freq === 'daily' ? days + 1 : Math.floor(days / 7) + 1;
 }

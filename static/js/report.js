@@ -32,37 +32,28 @@ const GROUPS = [
 const pad = (n) => String(n).padStart(2, '0');
 const hoursText = (n) => t('report.hours', { n: formatNumber(n) });
 const m2 = (n) => t('unit.m2', { n: formatNumber(n) });
-const dayMs = (date) => Date.UTC(...date.split('-').map((x, i) => Number(x) - (i === 1 ? 1 : 0)));
-const daysBetween = (from, to) => Math.round((dayMs(to) - dayMs(from)) / 86400000);
-
-/** monthStart answers the first day of the month delta months from date's. */
-function monthStart(date, delta) {
-  const [y, m] = date.split('-').map(Number);
-  const d = new Date(Date.UTC(y, m - 1 + delta, 1));
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-01`;
-}
 
 /** windowOf answers a period's calendar days as {from, to}, to excluded. */
 export function windowOf(period, today, from, to) {
-  if (period === 'last-month') return { from: monthStart(today, -1), to: monthStart(today, 0) };
+  if (period === 'last-month') return { from: time.monthStart(today, -1), to: time.monthStart(today, 0) };
   if (period === 'this-year') {
     const y = Number(today.slice(0, 4));
     return { from: `${y}-01-01`, to: `${y + 1}-01-01` };
   }
   if (period === 'custom') return { from, to: time.addDays(to, 1) };
-  return { from: monthStart(today, 0), to: monthStart(today, 1) };
+  return { from: time.monthStart(today, 0), to: time.monthStart(today, 1) };
 }
 
 /** rangeText writes calendar days from first to last, both included ("1–30 November 2026"). */
 function rangeText(first, last) {
   const f = new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-  return first === last ? f.format(dayMs(first)) : f.formatRange(dayMs(first), dayMs(last));
+  return first === last ? f.format(time.dateMs(first)) : f.formatRange(time.dateMs(first), time.dateMs(last));
 }
 
 /** isoWeek answers the ISO week number of a calendar date. */
 function isoWeek(date) {
   const thursday = time.addDays(date, 4 - time.isoWeekday(date));
-  return Math.floor(daysBetween(`${thursday.slice(0, 4)}-01-01`, thursday) / 7) + 1;
+  return Math.floor(time.daysBetween(`${thursday.slice(0, 4)}-01-01`, thursday) / 7) + 1;
 }
 
 /**
@@ -216,7 +207,7 @@ export function render(root, ctx) {
       if (!from) fields.from = form.elements.from.value.trim() ? t('fmt.badDate') : t('app.required');
       if (!to) fields.to = form.elements.to.value.trim() ? t('fmt.badDate') : t('app.required');
       if (from && to && to < from) fields.to = t('report.toBeforeFrom');
-      else if (from && to && daysBetween(from, to) + 1 > MAX_DAYS) fields.to = t('report.tooLong', { n: MAX_DAYS });
+      else if (from && to && time.daysBetween(from, to) + 1 > MAX_DAYS) fields.to = t('report.tooLong', { n: MAX_DAYS });
       if (Object.keys(fields).length) {
         if (!quiet) showErrors(form, box, { code: 'validation', local: true, details: { fields } });
         return false;

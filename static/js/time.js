@@ -95,6 +95,22 @@ export function addDays(date, n) {
   return `${x.getUTCFullYear()}-${pad(x.getUTCMonth() + 1)}-${pad(x.getUTCDate())}`;
 }
 
+/** dateMs answers the UTC midnight of a calendar date, for arithmetic and for Intl with timeZone 'UTC'. */
+export function dateMs(date) {
+  const [y, m, d] = date.split('-').map(Number);
+  return Date.UTC(y, m - 1, d);
+}
+
+/** daysBetween answers how many days from one calendar date to another (negative when to is earlier). */
+export const daysBetween = (from, to) => Math.round((dateMs(to) - dateMs(from)) / 86400000);
+
+/** monthStart answers the first day of the month delta months from date's. */
+export function monthStart(date, delta) {
+  const [y, m] = date.split('-').map(Number);
+  const x = new Date(Date.UTC(y, m - 1 + delta, 1));
+  return `${x.getUTCFullYear()}-${pad(x.getUTCMonth() + 1)}-01`;
+}
+
 /** isoWeekday answers 1 (Monday) ... 7 (Sunday) for a calendar date. */
 export function isoWeekday(date) {
   const [y, m, d] = date.split('-').map(Number);
