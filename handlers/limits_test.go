@@ -317,3 +317,41 @@ func TestReportShowsPowerPeaks(t *testing.T) {
 		t.Fatalf("peaks per day: %s", got)
 	}
 }
+
+// TestForcedSiteLimitOffersFreedTime: the bookings a forced lowering
+// cancels free their machine's time for its waiting list, as a closure's
+// do; each waiter is judged by the limit just saved, not the one before.
+func TestForcedSiteLimitOffersFreedTime(t *testing.T) {
+	env := apitest.New(t)
+	w := newLimitWorkshop(t, env)
+	a, b := env.NewUser(t, models.RoleMember, "A"), env.NewUser(t, models.RoleMember, "B")
+	early, late := env.NewUser(t, models.RoleMember, "Early"), env.NewUser(t, models.RoleMember, "Late")
+	at := func(h int) string { return apitest.At(2027, 1, 6, h, 0) }
+	env.Must(t, 201, "POST", "/api/v1/bookings", a.Token, apitest.Slot(w.kiln, at(9), at(12)))
+	comp := env.Must(t, 201, "POST", "/api/v1/bookings", b.Token, apitest.Slot(w.compressor, at(10), at(13))).ID()
+	// Both wait for the compressor: 10-11 beside the kiln (7 + 2 kW), and
+	// 12-13 once the kiln is done.
+	beside := env.Must(t, 201, "POST", "/api/v1/waitlist", early.Token, apitest.Slot(w.compressor, at(10), at(11))).ID()
+	after := env.Must(t, 201, "POST", "/api/v1/waitlist", late.Token, apitest.Slot(w.compressor, at(12), at(13))).ID()
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.SiteID), w.Admin.Token,
+		map[string]any{"power_kw": 8, "force": true, "reason": "a smaller fuse"})
+	var st struct{ Status string }
+	env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/bookings/%d", comp), b.Token, nil).Decode(t, &st)
+	if st.Status != "cancelled" {
+		t.Fatalf("the compressor's booking in the way is %s", st.Status)
+	}
+	if e := waitlistOf(t, env, early.Token)[beside]; e.Status != "waiting" {
+		t.Fatalf("a waiter the new 8 kW would not hold beside the kiln (9 kW) was promoted: %+v", e)
+	}
+	e := waitlistOf(t, env, late.Token)[after]
+	if e.Status != "booked" || e.BookingID == nil {
+		t.Fatalf("the waiter for 12-13, within the new limit, is %+v", e)
+	}
+	env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/bookings/%d", *e.BookingID), late.Token, nil).Decode(t, &st)
+	if st.Status != "pending" {
+		t.Fatalf("the compressor asks for approval: the promoted booking is %s", st.Status)
+	}
+	if k := kinds(t, env, late); k != "waitlist_booked" {
+		t.Fatalf("the promoted member was told %q", k)
+	}
+}

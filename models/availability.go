@@ -55,7 +55,7 @@ func (db *DB) Availability(ctx context.Context, resourceID int64, span schedule.
 	}
 	slices := Slices(r, site, closures, busy, span)
 	if limited(r, site) {
-		loads, err := siteLoads(q, site.ID, span)
+		loads, err := siteLoads(q, site.ID, span, liveStatuses)
 		if err != nil {
 			return nil, nil, nil, translate(err)
 		}

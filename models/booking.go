@@ -272,7 +272,7 @@ func gatherFacts(tx *gorm.DB, now time.Time, actor *User, req BookingRequest) (*
 		if err := lockSite(tx, site.ID); err != nil {
 			return nil, err
 		}
-		if f.SiteLoads, err = siteLoads(tx, site.ID, f.Span); err != nil {
+		if f.SiteLoads, err = siteLoads(tx, site.ID, f.Span, liveStatuses); err != nil {
 			return nil, err
 		}
 	}

@@ -34,10 +34,10 @@ func limited(r *Resource, s *Site) bool {
 // integer arithmetic as capacity (schedule.Profile).
 func watts(kw float64) int { return int(math.Round(kw * 1000)) }
 
-// siteLoads reads the live bookings of the site's machines that draw power
-// or are loud, overlapping span; the look-back is the longest booking any
-// of them holds.
-func siteLoads(q *gorm.DB, siteID int64, span schedule.Interval) ([]SiteLoad, error) {
+// siteLoads reads the bookings in statuses (liveStatuses for what holds a
+// slot) of the site's machines that draw power or are loud, overlapping
+// span; the look-back is the longest booking any of them holds.
+func siteLoads(q *gorm.DB, siteID int64, span schedule.Interval, statuses []string) ([]SiteLoad, error) {
 	span = utcSpan(span)
 	var longest int
 	if err := q.Table("resources").Joins("JOIN zones ON zones.id = resources.zone_id").
@@ -50,7 +50,7 @@ func siteLoads(q *gorm.DB, siteID int64, span schedule.Interval) ([]SiteLoad, er
 		Joins("JOIN zones ON zones.id = resources.zone_id").
 		Where("zones.site_id = ? AND resources.kind = ? AND (resources.power_kw > 0 OR resources.nuisance = ?)", siteID, KindMachine, NuisanceLoud).
 		Where("bookings.status IN ? AND bookings.start_at < ? AND bookings.end_at > ? AND bookings.start_at >= ?",
-			liveStatuses, span.End, span.Start, span.Start.Add(-time.Duration(longest)*time.Minute)).
+			statuses, span.End, span.Start, span.Start.Add(-time.Duration(longest)*time.Minute)).
 		Order("bookings.created_at, bookings.id").Rows()
 	if err != nil {
 		return nil, err
@@ -235,11 +235,13 @@ func inTheWay(loads []SiteLoad, s *Site) []SiteLoad {
 
 // enforceLimits refuses new limits of s that the future bookings of its
 // machines would pass (a conflict *Error listing them), or with force
-// cancels those in the way with reason and tells their members.
-func (db *DB) enforceLimits(tx *gorm.DB, now time.Time, actor *User, s *Site, force bool, reason string) error {
-	loads, err := siteLoads(tx, s.ID, schedule.Interval{Start: now, End: now.AddDate(20, 0, 0)})
+// cancels those in the way with reason and tells their members. It answers
+// the time it freed, per resource, for the waiting list once the new
+// limits are saved.
+func (db *DB) enforceLimits(tx *gorm.DB, now time.Time, actor *User, s *Site, force bool, reason string) (map[int64][]schedule.Interval, error) {
+	loads, err := siteLoads(tx, s.ID, schedule.Interval{Start: now, End: now.AddDate(20, 0, 0)}, liveStatuses)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var future []SiteLoad
 	for _, l := range loads {
@@ -249,7 +251,7 @@ func (db *DB) enforceLimits(tx *gorm.DB, now time.Time, actor *User, s *Site, fo
 	}
 	way := inTheWay(future, s)
 	if len(way) == 0 {
-		return nil
+		return nil, nil
 	}
 	loc := s.Location()
 	if !force {
@@ -257,7 +259,7 @@ func (db *DB) enforceLimits(tx *gorm.DB, now time.Time, actor *User, s *Site, fo
 		for i, l := range way {
 			list[i] = map[string]any{"booking_id": l.BookingID, "resource_id": l.ResourceID, "start": l.Start.In(loc), "end": l.End.In(loc)}
 		}
-		return Errorf(CodeConflict, "%d booked sessions would pass the new limit: cancel them with force and a reason, or keep the limit.", len(way)).
+		return nil, Errorf(CodeConflict, "%d booked sessions would pass the new limit: cancel them with force and a reason, or keep the limit.", len(way)).
 			With("bookings", list).With("conflicts", list)
 	}
 	ids := make([]int64, len(way))
@@ -268,20 +270,23 @@ func (db *DB) enforceLimits(tx *gorm.DB, now time.Time, actor *User, s *Site, fo
 	if err := tx.Table("bookings").Where("id IN ?", ids).Updates(map[string]any{
 		"status": StatusCancelled, "reason": msg, "cancelled_by": actor.ID, "cancelled_at": now, "updated_at": now,
 		"sequence": gorm.Expr("sequence + 1")}).Error; err != nil {
-		return err
+		return nil, err
 	}
 	if err := audit(tx, actor, "site.limits", "site", s.ID, map[string]any{"power_kw": s.PowerKW,
 		"loud_at_once": s.LoudAtOnce, "reason": reason, "cancelled_bookings": ids}); err != nil {
-		return err
+		return nil, err
 	}
-	var members []Booking
-	if err := tx.Select("id", "member_id").Where("id IN ?", ids).Find(&members).Error; err != nil {
-		return err
+	var cancelled []Booking
+	if err := tx.Select("id", "member_id", "resource_id", "start_at", "busy_until").Where("id IN ?", ids).
+		Order("id").Find(&cancelled).Error; err != nil {
+		return nil, err
 	}
-	for _, b := range members {
+	freed := map[int64][]schedule.Interval{}
+	for _, b := range cancelled {
 		if err := db.notifyDecision(tx, now, actor, Cancel, b.MemberID, b.ID, nil, msg, 0); err != nil {
-			return err
+			return nil, err
 		}
+		freed[b.ResourceID] = append(freed[b.ResourceID], schedule.Interval{Start: b.StartAt, End: b.BusyUntil})
 	}
-	return nil
+	return freed, nil
 }

@@ -31,29 +31,15 @@ func (db *DB) powerDays(ctx context.Context, site *Site, rs []Resource, from, to
 			minDraw = w
 		}
 	}
-	loads, err := siteLoads(db.r(ctx), site.ID, schedule.Interval{Start: from, End: to})
+	// The report counts approved bookings only; a slot held by a pending
+	// request is not use.
+	loads, err := siteLoads(db.r(ctx), site.ID, schedule.Interval{Start: from, End: to}, []string{StatusApproved})
 	if err != nil {
 		return nil, translate(err)
 	}
-	// siteLoads holds what holds a slot (pending too); the report counts
-	// approved bookings only.
-	var ids []int64
-	for _, l := range loads {
-		ids = append(ids, l.BookingID)
-	}
-	approved := map[int64]bool{}
-	if len(ids) > 0 {
-		var ok []int64
-		if err := db.r(ctx).Table("bookings").Where("id IN ? AND status = ?", ids, StatusApproved).Pluck("id", &ok).Error; err != nil {
-			return nil, translate(err)
-		}
-		for _, id := range ok {
-			approved[id] = true
-		}
-	}
 	var counted []schedule.Load
 	for _, l := range loads {
-		if approved[l.BookingID] && l.PowerKW > 0 {
+		if l.PowerKW > 0 {
 			counted = append(counted, schedule.Load{Interval: l.Interval, Quantity: watts(l.PowerKW)})
 		}
 	}

@@ -6,8 +6,10 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -237,12 +239,23 @@ func (db *DB) UpdateSite(ctx context.Context, actor *User, id int64, p SitePatch
 			return Errorf(CodeFloorAreaExceeded, "The zones already take %.1f m²: the floor cannot be smaller.", used).
 				With("zones_m2", used)
 		}
+		var freed map[int64][]schedule.Interval
 		if limits {
-			if err := db.enforceLimits(tx, now, actor, s, force, reason); err != nil {
+			if freed, err = db.enforceLimits(tx, now, actor, s, force, reason); err != nil {
 				return err
 			}
 		}
-		return tx.Save(s).Error
+		if err := tx.Save(s).Error; err != nil {
+			return err
+		}
+		// The time the new limits freed goes to the waiting list as a
+		// closure's does, judged by the limits just saved.
+		for _, rid := range slices.Sorted(maps.Keys(freed)) {
+			if err := db.promote(tx, now, rid, freed[rid]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return s, translate(err)
 }
