@@ -40,6 +40,7 @@ type limitRefusal struct {
 			PowerKW    float64   `json:"power_kw"`
 			PeakKW     float64   `json:"peak_kw"`
 			LoudAtOnce int       `json:"loud_at_once"`
+			PeakLoud   int       `json:"peak_loud"`
 			At         time.Time `json:"at"`
 			NextStart  time.Time `json:"next_start"`
 			Conflicts  []struct {
@@ -117,7 +118,7 @@ func TestSiteLimits(t *testing.T) {
 	var noise limitRefusal
 	r.Decode(t, &noise)
 	if r.Code != 409 || noise.Error.Code != "noise_limit" || noise.Error.Details.LoudAtOnce != 1 ||
-		len(noise.Error.Details.Conflicts) != 1 || noise.Error.Details.Conflicts[0].ResourceID != w.welder {
+		noise.Error.Details.PeakLoud != 2 || len(noise.Error.Details.Conflicts) != 1 || noise.Error.Details.Conflicts[0].ResourceID != w.welder {
 		t.Fatalf("a second loud machine: %s", r)
 	}
 	if r := book(a, w.saw, at(13, 0), at(14, 0)); r.Code != 201 {

@@ -182,7 +182,7 @@ func checkNoise(f *Facts) *Error {
 	}
 	return Errorf(CodeNoiseLimit, "At most %d loud machines may run at once here, for the neighbours: at %s %d would.",
 		f.Site.LoudAtOnce, at.In(f.Site.Location()).Format("Mon 15:04"), held).
-		With("loud_at_once", f.Site.LoudAtOnce).With("at", at.In(f.Site.Location())).
+		With("loud_at_once", f.Site.LoudAtOnce).With("peak_loud", held).With("at", at.In(f.Site.Location())).
 		With("conflicts", limitConflicts(f, at, func(l SiteLoad) bool { return l.Loud }))
 }
 
