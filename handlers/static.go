@@ -10,13 +10,15 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
 
 // asset is one file of the frontend, read once at start-up: its bytes,
 // their gzip form when that is smaller, and a validator derived from the
-// bytes, so every server of one build answers the same ETag.
+// bytes, so every server of one build answers the same ETag. The tag is
+// weak: the gzip and identity forms are the same file, not the same bytes.
 type asset struct {
 	body, gzipped []byte
 	etag, ctype   string
@@ -34,7 +36,7 @@ func assets(fsys fs.FS) (map[string]*asset, error) {
 			return err
 		}
 		sum := sha256.Sum256(b)
-		a := &asset{body: b, etag: `"` + hex.EncodeToString(sum[:12]) + `"`,
+		a := &asset{body: b, etag: `W/"` + hex.EncodeToString(sum[:12]) + `"`,
 			ctype: mime.TypeByExtension(path.Ext(p))}
 		if a.ctype == "" {
 			a.ctype = "application/octet-stream"
@@ -54,8 +56,8 @@ func assets(fsys fs.FS) (map[string]*asset, error) {
 
 // handleStatic serves the frontend: compressed where the client takes
 // gzip, revalidated with its ETag on every visit (no-cache: file names
-// carry no version, so a new release must be seen at once), 304 when
-// unchanged.
+// carry no version, so a new release must be seen at once). The
+// conditional requests, HEAD and ranges are net/http's.
 func handleStatic(files map[string]*asset) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p := c.Request().URL.Path
@@ -70,19 +72,14 @@ func handleStatic(files map[string]*asset) echo.HandlerFunc {
 		h.Set("ETag", a.etag)
 		h.Set("Cache-Control", "no-cache")
 		h.Set("Vary", "Accept-Encoding")
-		if match := c.Request().Header.Get("If-None-Match"); match != "" && strings.Contains(match, a.etag) {
-			return c.NoContent(http.StatusNotModified)
-		}
+		h.Set("Content-Type", a.ctype)
 		body := a.body
 		if a.gzipped != nil && acceptsGzip(c.Request().Header.Get("Accept-Encoding")) {
 			h.Set("Content-Encoding", "gzip")
 			body = a.gzipped
 		}
-		if c.Request().Method == http.MethodHead {
-			h.Set("Content-Type", a.ctype)
-			return c.NoContent(http.StatusOK)
-		}
-		return c.Blob(http.StatusOK, a.ctype, body)
+		http.ServeContent(c.Response(), c.Request(), p, time.Time{}, bytes.NewReader(body))
+		return nil
 	}
 }
 

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -62,5 +64,49 @@ func TestStaticFilesAreCompressedAndRevalidated(t *testing.T) {
 		if r := get(p); r.Code != 404 || !strings.Contains(r.Body.String(), `"not_found"`) {
 			t.Fatalf("%s: %d %s", p, r.Code, r.Body)
 		}
+	}
+}
+
+// TestStaticFilesAnswerHeadAndRanges: the frontend answers HEAD with the
+// headers of GET and no body, and a byte range with 206, as any file
+// server does; the weak validator revalidates either encoding.
+func TestStaticFilesAnswerHeadAndRanges(t *testing.T) {
+	db, err := models.Open(context.Background(), apitest.SQLiteDSN(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e := handlers.New(db, handlers.Config{PublicURL: "http://atelier.test", Static: static.Files})
+	do := func(method, path string, header ...string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return rec
+	}
+	want, _ := static.Files.ReadFile("index.html")
+	head := do("HEAD", "/")
+	if head.Code != 200 || head.Body.Len() != 0 || head.Header().Get("Content-Length") != strconv.Itoa(len(want)) ||
+		!strings.HasPrefix(head.Header().Get("Content-Type"), "text/html") || head.Header().Get("ETag") == "" {
+		t.Fatalf("HEAD /: %d %v (%d bytes)", head.Code, head.Header(), head.Body.Len())
+	}
+	part := do("GET", "/index.html", "Range", "bytes=0-9")
+	if part.Code != 206 || !bytes.Equal(part.Body.Bytes(), want[:10]) ||
+		part.Header().Get("Content-Range") != fmt.Sprintf("bytes 0-9/%d", len(want)) {
+		t.Fatalf("a range: %d %v %q", part.Code, part.Header(), part.Body)
+	}
+	tag := head.Header().Get("ETag")
+	if !strings.HasPrefix(tag, `W/"`) {
+		t.Fatalf("the gzip and identity forms share a tag, so it must be weak: %s", tag)
+	}
+	for _, enc := range []string{"gzip", "identity"} {
+		if r := do("GET", "/", "If-None-Match", tag, "Accept-Encoding", enc); r.Code != 304 {
+			t.Fatalf("revalidating with %s: %d", enc, r.Code)
+		}
+	}
+	if r := do("GET", "/", "If-None-Match", `"something-else"`); r.Code != 200 || !bytes.Equal(r.Body.Bytes(), want) {
+		t.Fatalf("another tag: %d", r.Code)
 	}
 }
