@@ -423,6 +423,20 @@ var transitions = map[Transition]struct {
 	Cancel:  {liveStatuses, StatusCancelled},
 }
 
+// readMove checks a move and its reason the way Decide and DecideSeries
+// take them, and returns the statuses the move starts from and the reason
+// trimmed. An unknown move is a bad_request *Error; a reason too long goes
+// into fe, for the caller to report with its own field errors.
+func readMove(move Transition, reason string, fe FieldErrors) ([]string, string, error) {
+	t, ok := transitions[move]
+	if !ok {
+		return nil, "", Errorf(CodeBadRequest, "Unknown move %q.", move)
+	}
+	reason = strings.TrimSpace(reason)
+	checkText(fe, "reason", reason, MaxText)
+	return t.from, reason, nil
+}
+
 // Decide applies a move to booking id for actor, atomically: the update
 // only matches a booking still in a status the move starts from, so of two
 // managers deciding at once one wins and the other gets an
@@ -430,13 +444,11 @@ var transitions = map[Transition]struct {
 // (forbidden otherwise); a member cancels only their own bookings, before
 // they end (not_found for another member's).
 func (db *DB) Decide(ctx context.Context, actor *User, id int64, move Transition, reason string) (*Booking, error) {
-	t, ok := transitions[move]
-	if !ok {
-		return nil, Errorf(CodeBadRequest, "Unknown move %q.", move)
-	}
-	reason = strings.TrimSpace(reason)
 	fe := FieldErrors{}
-	checkText(fe, "reason", reason, MaxText)
+	from, reason, err := readMove(move, reason, fe)
+	if err != nil {
+		return nil, err
+	}
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
@@ -451,7 +463,7 @@ func (db *DB) Decide(ctx context.Context, actor *User, id int64, move Transition
 	}
 	now := db.now()
 	var b *Booking
-	err := db.tx(ctx, func(tx *gorm.DB) error {
+	err = db.tx(ctx, func(tx *gorm.DB) error {
 		// The resource's lock first, as every booking takes it: capacity
 		// this frees goes to the waiting list before anyone else sees it.
 		var rid []int64
@@ -464,7 +476,7 @@ func (db *DB) Decide(ctx context.Context, actor *User, id int64, move Transition
 		if err := lockResource(tx, rid[0]); err != nil {
 			return err
 		}
-		q := tx.Table("bookings").Where("id = ? AND status IN ?", id, t.from)
+		q := tx.Table("bookings").Where("id = ? AND status IN ?", id, from)
 		if !actor.Role.IsHost() {
 			q = q.Where("member_id = ? AND end_at > ?", actor.ID, now)
 		}
