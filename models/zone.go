@@ -126,11 +126,7 @@ func (db *DB) UpdateZone(ctx context.Context, id int64, p ZonePatch) (*Zone, err
 	var z *Zone
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var err error
-		if z, err = first[Zone](forUpdate(tx), id, "Zone"); err != nil {
-			return err
-		}
-		p.ApplyTo(z)
-		if err := z.validate(); err != nil {
+		if z, err = patchLocked[Zone](tx, id, "Zone", &p); err != nil {
 			return err
 		}
 		return saveZone(tx, z)
