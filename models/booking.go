@@ -361,18 +361,10 @@ func (db *DB) ListBookings(ctx context.Context, actor *User, f BookingFilter) ([
 		f.MemberID = actor.ID
 	}
 	filter := func(q *gorm.DB) *gorm.DB {
-		if f.MemberID != 0 {
-			q = q.Where("bookings.member_id = ?", f.MemberID)
-		}
-		if f.ResourceID != 0 {
-			q = q.Where("bookings.resource_id = ?", f.ResourceID)
-		}
-		if f.SiteID != 0 {
-			q = q.Where("zones.site_id = ?", f.SiteID)
-		}
-		if f.Status != "" {
-			q = q.Where("bookings.status = ?", f.Status)
-		}
+		q = narrow(q, "bookings.member_id = ?", f.MemberID)
+		q = narrow(q, "bookings.resource_id = ?", f.ResourceID)
+		q = narrow(q, "zones.site_id = ?", f.SiteID)
+		q = narrow(q, "bookings.status = ?", f.Status)
 		if !f.From.IsZero() {
 			q = q.Where("bookings.end_at > ? AND bookings.start_at >= ?", f.From.UTC(), f.From.UTC().Add(-MaxBookingMinutes*time.Minute))
 		}

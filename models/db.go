@@ -242,6 +242,16 @@ func openPool(d gorm.Dialector, cfg *gorm.Config, what string, conns int, idle t
 	return g, nil
 }
 
+// narrow adds cond, with v for its placeholder, to q unless v is the zero
+// value of its type: a filter left empty narrows nothing.
+func narrow[T comparable](q *gorm.DB, cond string, v T) *gorm.DB {
+	var zero T
+	if v == zero {
+		return q
+	}
+	return q.Where(cond, v)
+}
+
 // now is the current instant in UTC, truncated to the microsecond that both
 // databases keep.
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }

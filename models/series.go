@@ -327,12 +327,8 @@ func (db *DB) ListSeries(ctx context.Context, actor *User, memberID, resourceID 
 		memberID = actor.ID
 	}
 	q := db.r(ctx).Model(&Series{})
-	if memberID != 0 {
-		q = q.Where("member_id = ?", memberID)
-	}
-	if resourceID != 0 {
-		q = q.Where("resource_id = ?", resourceID)
-	}
+	q = narrow(q, "member_id = ?", memberID)
+	q = narrow(q, "resource_id = ?", resourceID)
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, translate(err)

@@ -98,10 +98,7 @@ func (db *DB) Zone(ctx context.Context, id int64) (*Zone, error) {
 
 // ListZones returns the zones, of one site when siteID is not 0.
 func (db *DB) ListZones(ctx context.Context, siteID int64) ([]Zone, error) {
-	q := zones(db.r(ctx))
-	if siteID != 0 {
-		q = q.Where("zones.site_id = ?", siteID)
-	}
+	q := narrow(zones(db.r(ctx)), "zones.site_id = ?", siteID)
 	list := []Zone{}
 	return list, translate(q.Order("zones.site_id, zones.name, zones.id").Find(&list).Error)
 }
