@@ -49,12 +49,8 @@ type AuditFilter struct {
 // ListAudit returns a page of the audit log, newest first, and its total.
 func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int64, error) {
 	q := db.r(ctx).Model(&AuditEntry{})
-	if f.Action != "" {
-		q = q.Where("action = ?", f.Action)
-	}
-	if f.ActorID != 0 {
-		q = q.Where("actor_id = ?", f.ActorID)
-	}
+	q = narrow(q, "action = ?", f.Action)
+	q = narrow(q, "actor_id = ?", f.ActorID)
 	q = q.Session(&gorm.Session{}) // reused for the count and the page
 	var total int64
 	if err := q.Count(&total).Error; err != nil {

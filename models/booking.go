@@ -361,18 +361,10 @@ func (db *DB) ListBookings(ctx context.Context, actor *User, f BookingFilter) ([
 		f.MemberID = actor.ID
 	}
 	filter := func(q *gorm.DB) *gorm.DB {
-		if f.MemberID != 0 {
-			q = q.Where("bookings.member_id = ?", f.MemberID)
-		}
-		if f.ResourceID != 0 {
-			q = q.Where("bookings.resource_id = ?", f.ResourceID)
-		}
-		if f.SiteID != 0 {
-			q = q.Where("zones.site_id = ?", f.SiteID)
-		}
-		if f.Status != "" {
-			q = q.Where("bookings.status = ?", f.Status)
-		}
+		q = narrow(q, "bookings.member_id = ?", f.MemberID)
+		q = narrow(q, "bookings.resource_id = ?", f.ResourceID)
+		q = narrow(q, "zones.site_id = ?", f.SiteID)
+		q = narrow(q, "bookings.status = ?", f.Status)
 		if !f.From.IsZero() {
 			q = q.Where("bookings.end_at > ? AND bookings.start_at >= ?", f.From.UTC(), f.From.UTC().Add(-MaxBookingMinutes*time.Minute))
 		}
@@ -423,6 +415,20 @@ var transitions = map[Transition]struct {
 	Cancel:  {liveStatuses, StatusCancelled},
 }
 
+// readMove checks a move and its reason the way Decide and DecideSeries
+// take them, and returns the statuses the move starts from and the reason
+// trimmed. An unknown move is a bad_request *Error; a reason too long goes
+// into fe, for the caller to report with its own field errors.
+func readMove(move Transition, reason string, fe FieldErrors) ([]string, string, error) {
+	t, ok := transitions[move]
+	if !ok {
+		return nil, "", Errorf(CodeBadRequest, "Unknown move %q.", move)
+	}
+	reason = strings.TrimSpace(reason)
+	checkText(fe, "reason", reason, MaxText)
+	return t.from, reason, nil
+}
+
 // Decide applies a move to booking id for actor, atomically: the update
 // only matches a booking still in a status the move starts from, so of two
 // managers deciding at once one wins and the other gets an
@@ -430,13 +436,11 @@ var transitions = map[Transition]struct {
 // (forbidden otherwise); a member cancels only their own bookings, before
 // they end (not_found for another member's).
 func (db *DB) Decide(ctx context.Context, actor *User, id int64, move Transition, reason string) (*Booking, error) {
-	t, ok := transitions[move]
-	if !ok {
-		return nil, Errorf(CodeBadRequest, "Unknown move %q.", move)
-	}
-	reason = strings.TrimSpace(reason)
 	fe := FieldErrors{}
-	checkText(fe, "reason", reason, MaxText)
+	from, reason, err := readMove(move, reason, fe)
+	if err != nil {
+		return nil, err
+	}
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
@@ -451,7 +455,7 @@ func (db *DB) Decide(ctx context.Context, actor *User, id int64, move Transition
 	}
 	now := db.now()
 	var b *Booking
-	err := db.tx(ctx, func(tx *gorm.DB) error {
+	err = db.tx(ctx, func(tx *gorm.DB) error {
 		// The resource's lock first, as every booking takes it: capacity
 		// this frees goes to the waiting list before anyone else sees it.
 		var rid []int64
@@ -464,7 +468,7 @@ func (db *DB) Decide(ctx context.Context, actor *User, id int64, move Transition
 		if err := lockResource(tx, rid[0]); err != nil {
 			return err
 		}
-		q := tx.Table("bookings").Where("id = ? AND status IN ?", id, t.from)
+		q := tx.Table("bookings").Where("id = ? AND status IN ?", id, from)
 		if !actor.Role.IsHost() {
 			q = q.Where("member_id = ? AND end_at > ?", actor.ID, now)
 		}

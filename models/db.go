@@ -77,16 +77,9 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 	var err error
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db.Dialect = Postgres
-		if db.write, err = gorm.Open(postgres.Open(dsn), cfg()); err != nil {
-			return nil, fmt.Errorf("open postgres: %w", err)
-		}
-		sqlDB, err := db.write.DB()
-		if err != nil {
+		if db.write, err = openPool(postgres.Open(dsn), cfg(), "postgres", 20, 5*time.Minute); err != nil {
 			return nil, err
 		}
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(20)
-		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		db.read = db.write
 	} else {
 		db.Dialect = SQLite
@@ -96,27 +89,14 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		}
 		base := "file:" + (&url.URL{Path: path}).EscapedPath() +
 			"?_journal_mode=WAL&_busy_timeout=10000&_foreign_keys=1&_synchronous=FULL"
-		if db.write, err = gorm.Open(sqlite.Open(base+"&_txlock=immediate"), cfg()); err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
-		}
-		w, err := db.write.DB()
-		if err != nil {
-			return nil, err
-		}
 		// One connection for the group commit (writer), held for good;
 		// one for the rest (migrations at start, pings).
-		w.SetMaxOpenConns(2)
-		w.SetMaxIdleConns(2)
-		w.SetConnMaxIdleTime(0)
-		if db.read, err = gorm.Open(sqlite.Open(base+"&mode=ro"), cfg()); err != nil {
-			return nil, fmt.Errorf("open sqlite reader: %w", err)
-		}
-		r, err := db.read.DB()
-		if err != nil {
+		if db.write, err = openPool(sqlite.Open(base+"&_txlock=immediate"), cfg(), "sqlite", 2, 0); err != nil {
 			return nil, err
 		}
-		r.SetMaxOpenConns(8)
-		r.SetMaxIdleConns(8)
+		if db.read, err = openPool(sqlite.Open(base+"&mode=ro"), cfg(), "sqlite reader", 8, 0); err != nil {
+			return nil, err
+		}
 	}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
@@ -242,6 +222,34 @@ func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 // transaction already holds the whole database.
 func forUpdate(tx *gorm.DB) *gorm.DB {
 	return tx.Clauses(lockingUpdate)
+}
+
+// openPool opens a gorm pool on d (what names it in the error) that keeps
+// up to conns connections, open and idle alike, and closes one idle for
+// longer than idle (never when 0).
+func openPool(d gorm.Dialector, cfg *gorm.Config, what string, conns int, idle time.Duration) (*gorm.DB, error) {
+	g, err := gorm.Open(d, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", what, err)
+	}
+	pool, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	pool.SetMaxOpenConns(conns)
+	pool.SetMaxIdleConns(conns)
+	pool.SetConnMaxIdleTime(idle)
+	return g, nil
+}
+
+// narrow adds cond, with v for its placeholder, to q unless v is the zero
+// value of its type: a filter left empty narrows nothing.
+func narrow[T comparable](q *gorm.DB, cond string, v T) *gorm.DB {
+	var zero T
+	if v == zero {
+		return q
+	}
+	return q.Where(cond, v)
 }
 
 // now is the current instant in UTC, truncated to the microsecond that both

@@ -177,15 +177,9 @@ type ResourceFilter struct {
 // ListResources returns the resources matching f by zone and name.
 func (db *DB) ListResources(ctx context.Context, f ResourceFilter) ([]Resource, error) {
 	q := resources(db.r(ctx))
-	if f.SiteID != 0 {
-		q = q.Where("zones.site_id = ?", f.SiteID)
-	}
-	if f.ZoneID != 0 {
-		q = q.Where("resources.zone_id = ?", f.ZoneID)
-	}
-	if f.Kind != "" {
-		q = q.Where("resources.kind = ?", f.Kind)
-	}
+	q = narrow(q, "zones.site_id = ?", f.SiteID)
+	q = narrow(q, "resources.zone_id = ?", f.ZoneID)
+	q = narrow(q, "resources.kind = ?", f.Kind)
 	list := []Resource{}
 	return list, translate(q.Order("resources.zone_id, resources.name, resources.id").Find(&list).Error)
 }

@@ -327,12 +327,8 @@ func (db *DB) ListSeries(ctx context.Context, actor *User, memberID, resourceID 
 		memberID = actor.ID
 	}
 	q := db.r(ctx).Model(&Series{})
-	if memberID != 0 {
-		q = q.Where("member_id = ?", memberID)
-	}
-	if resourceID != 0 {
-		q = q.Where("resource_id = ?", resourceID)
-	}
+	q = narrow(q, "member_id = ?", memberID)
+	q = narrow(q, "resource_id = ?", resourceID)
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, translate(err)
@@ -383,13 +379,11 @@ type SeriesRange struct{ From, To time.Time }
 // first) it is an invalid_transition *Error. Freed capacity goes to the
 // waiting list in the same transaction.
 func (db *DB) DecideSeries(ctx context.Context, actor *User, id int64, move Transition, reason string, rng SeriesRange) (*Series, error) {
-	t, ok := transitions[move]
-	if !ok {
-		return nil, Errorf(CodeBadRequest, "Unknown move %q.", move)
-	}
-	reason = strings.TrimSpace(reason)
 	fe := FieldErrors{}
-	checkText(fe, "reason", reason, MaxText)
+	from, reason, err := readMove(move, reason, fe)
+	if err != nil {
+		return nil, err
+	}
 	if !rng.From.IsZero() && !rng.To.IsZero() && !rng.To.After(rng.From) {
 		fe.Add("to", "The end of the range must be after its start.")
 	}
@@ -411,7 +405,7 @@ func (db *DB) DecideSeries(ctx context.Context, actor *User, id int64, move Tran
 		if err := lockResource(tx, s.ResourceID); err != nil {
 			return err
 		}
-		q := tx.Table("bookings").Where("series_id = ? AND status IN ?", id, t.from)
+		q := tx.Table("bookings").Where("series_id = ? AND status IN ?", id, from)
 		if move == Cancel {
 			q = q.Where("start_at > ?", now)
 			if !rng.From.IsZero() {

@@ -224,11 +224,7 @@ func (db *DB) UpdateSite(ctx context.Context, actor *User, id int64, p SitePatch
 			}
 		}
 		var err error
-		if s, err = first[Site](forUpdate(tx), id, "Site"); err != nil {
-			return err
-		}
-		p.ApplyTo(s)
-		if err := s.validate(); err != nil {
+		if s, err = patchLocked[Site](tx, id, "Site", &p); err != nil {
 			return err
 		}
 		used, err := zonesArea(tx, id, 0)

@@ -113,10 +113,7 @@ func (db *DB) User(ctx context.Context, id int64) (*User, error) {
 
 // ListUsers returns a page of accounts ordered by name, and their total.
 func (db *DB) ListUsers(ctx context.Context, role Role, page Page) ([]User, int64, error) {
-	q := db.r(ctx).Model(&User{})
-	if role != "" {
-		q = q.Where("role = ?", role)
-	}
+	q := narrow(db.r(ctx).Model(&User{}), "role = ?", role)
 	q = q.Session(&gorm.Session{}) // reused for the count and the page
 	var total int64
 	if err := q.Count(&total).Error; err != nil {

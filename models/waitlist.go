@@ -100,10 +100,7 @@ func (db *DB) Waitlist(ctx context.Context, actor *User, resourceID int64, page 
 		if !actor.Role.IsHost() {
 			q = q.Where("waitlist_entries.member_id = ?", actor.ID)
 		}
-		if resourceID != 0 {
-			q = q.Where("waitlist_entries.resource_id = ?", resourceID)
-		}
-		return q
+		return narrow(q, "waitlist_entries.resource_id = ?", resourceID)
 	}
 	var total int64
 	if err := filter(db.r(ctx).Table("waitlist_entries")).Count(&total).Error; err != nil {

@@ -98,10 +98,7 @@ func (db *DB) Zone(ctx context.Context, id int64) (*Zone, error) {
 
 // ListZones returns the zones, of one site when siteID is not 0.
 func (db *DB) ListZones(ctx context.Context, siteID int64) ([]Zone, error) {
-	q := zones(db.r(ctx))
-	if siteID != 0 {
-		q = q.Where("zones.site_id = ?", siteID)
-	}
+	q := narrow(zones(db.r(ctx)), "zones.site_id = ?", siteID)
 	list := []Zone{}
 	return list, translate(q.Order("zones.site_id, zones.name, zones.id").Find(&list).Error)
 }
@@ -126,11 +123,7 @@ func (db *DB) UpdateZone(ctx context.Context, id int64, p ZonePatch) (*Zone, err
 	var z *Zone
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var err error
-		if z, err = first[Zone](forUpdate(tx), id, "Zone"); err != nil {
-			return err
-		}
-		p.ApplyTo(z)
-		if err := z.validate(); err != nil {
+		if z, err = patchLocked[Zone](tx, id, "Zone", &p); err != nil {
 			return err
 		}
 		return saveZone(tx, z)

@@ -62,8 +62,9 @@ type Spec struct {
 // Dialect selects placeholders: "sqlite" or "postgres".
 type Dialect string
 
-const columns = "resource_id, member_id, start_at, end_at, busy_until, quantity, exclusive, status, note, reason, " +
-	"created_by, decided_by, decided_at, cancelled_by, cancelled_at, sequence, created_at, updated_at"
+// bookings is the table Load writes and its columns, nColumns of them.
+const bookings = "bookings (resource_id, member_id, start_at, end_at, busy_until, quantity, exclusive, status, note, reason, " +
+	"created_by, decided_by, decided_at, cancelled_by, cancelled_at, sequence, created_at, updated_at)"
 
 const nColumns = 18
 
@@ -286,13 +287,13 @@ func (w *writer) flush() error {
 	var err error
 	if n == w.batch {
 		if w.stmt == nil {
-			if w.stmt, err = w.tx.PrepareContext(w.ctx, insertSQL(w.d, n)); err != nil {
+			if w.stmt, err = w.tx.PrepareContext(w.ctx, insertSQL(w.d, bookings, n, nColumns)); err != nil {
 				return err
 			}
 		}
 		_, err = w.stmt.ExecContext(w.ctx, w.pending...)
 	} else {
-		_, err = w.tx.ExecContext(w.ctx, insertSQL(w.d, n), w.pending...)
+		_, err = w.tx.ExecContext(w.ctx, insertSQL(w.d, bookings, n, nColumns), w.pending...)
 	}
 	if err != nil {
 		return fmt.Errorf("dataset: insert: %w", err)
@@ -333,16 +334,18 @@ func (w *writer) rollback() {
 	}
 }
 
-func insertSQL(d Dialect, rows int) string {
+// insertSQL is the INSERT of rows rows of cols values each into table,
+// written "table (column, ...)", with d's placeholders.
+func insertSQL(d Dialect, table string, rows, cols int) string {
 	var sb strings.Builder
-	sb.WriteString("INSERT INTO bookings (" + columns + ") VALUES ")
+	sb.WriteString("INSERT INTO " + table + " VALUES ")
 	p := 1
 	for i := range rows {
 		if i > 0 {
 			sb.WriteByte(',')
 		}
 		sb.WriteByte('(')
-		for c := range nColumns {
+		for c := range cols {
 			if c > 0 {
 				sb.WriteByte(',')
 			}
@@ -394,29 +397,13 @@ func Members(ctx context.Context, db *sql.DB, d Dialect, n int, domain, password
 	langs := []string{"fr", "fr", "nl", "nl", "en"}
 	for from := 0; from < n; from += 500 {
 		to := min(n, from+500)
-		var sb strings.Builder
-		sb.WriteString("INSERT INTO users (email, name, role, language, password_hash, active, password_changed_at, created_at, updated_at) VALUES ")
 		var args []any
 		for i := from; i < to; i++ {
-			if i > from {
-				sb.WriteByte(',')
-			}
-			sb.WriteByte('(')
-			for c := range cols {
-				if c > 0 {
-					sb.WriteByte(',')
-				}
-				if d == "postgres" {
-					fmt.Fprintf(&sb, "$%d", len(args)+c+1)
-				} else {
-					sb.WriteByte('?')
-				}
-			}
-			sb.WriteByte(')')
 			args = append(args, fmt.Sprintf("member-%d@%s", i, domain), fmt.Sprintf("Membre %d", i), "member",
 				langs[i%len(langs)], passwordHash, true, now, now, now)
 		}
-		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+		ins := insertSQL(d, "users (email, name, role, language, password_hash, active, password_changed_at, created_at, updated_at)", to-from, cols)
+		if _, err := tx.ExecContext(ctx, ins, args...); err != nil {
 			return nil, fmt.Errorf("dataset: members: %w", err)
 		}
 	}
