@@ -194,7 +194,8 @@ type bookableRow struct {
 	Site Site `gorm:"embedded;embeddedPrefix:site__"`
 }
 
-// bookableColumns selects a resource (as resources does) and its site.
+// bookableColumns selects a resource (as resources does) and its site;
+// TestBookableColumnsReadEverySiteField keeps it in step with Site.
 const bookableColumns = "resources.*, zones.site_id AS site_id, zones.name AS zone_name, sites.timezone AS timezone, " +
 	"sites.id AS site__id, sites.name AS site__name, sites.timezone AS site__timezone, sites.floor_area_m2 AS site__floor_area_m2, " +
 	"sites.opening_hours AS site__opening_hours, sites.quiet_hours AS site__quiet_hours, sites.power_kw AS site__power_kw, " +
