@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -176,20 +177,19 @@ func (w *world) explain(ctx context.Context, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "  %s:\n", q.what)
 		cols, _ := rows.Columns()
-		for rows.Next() {
+		err = eachRow(rows, func(rows *sql.Rows) error {
 			vals := make([]any, len(cols))
 			ptrs := make([]any, len(cols))
 			for i := range vals {
 				ptrs[i] = &vals[i]
 			}
 			if err := rows.Scan(ptrs...); err != nil {
-				rows.Close()
 				return err
 			}
 			fmt.Fprintf(out, "    %v\n", vals[len(vals)-1])
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return nil
+		})
+		if err != nil {
 			return err
 		}
 	}

@@ -189,34 +189,35 @@ func (w *world) open(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
+	err = eachRow(rows, func(rows *sql.Rows) error {
 		var id int64
 		var name string
 		var cert bool
 		var quota, buf, slot, minM, maxM, adv int
 		if err := rows.Scan(&id, &name, &cert, &quota, &buf, &slot, &minM, &maxM, &adv); err != nil {
-			rows.Close()
 			return err
 		}
 		if name == rawResourceName {
 			w.rawResource = id
-			continue
+			return nil
 		}
 		w.resources = append(w.resources, id)
 		if !cert && quota == 0 && buf == 0 && slot > 0 && 60%slot == 0 && minM <= 60 && (maxM == 0 || maxM >= 60) && adv == 0 {
 			w.creatable = append(w.creatable, id)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	rows.Close()
 	if rows, err = w.limitDB.QueryContext(ctx, q("SELECT id, email FROM users WHERE email LIKE ?"), "%@"+domain); err != nil {
 		return err
 	}
 	members := map[int]int64{}
-	for rows.Next() {
+	err = eachRow(rows, func(rows *sql.Rows) error {
 		var id int64
 		var email string
 		if err := rows.Scan(&id, &email); err != nil {
-			rows.Close()
 			return err
 		}
 		var i int
@@ -226,8 +227,11 @@ func (w *world) open(ctx context.Context, cfg config) error {
 		} else if email == hostEmail {
 			w.rawMember = id
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	rows.Close()
 	for i := range heavyMembers + 2*cfg.Clients {
 		id, ok := members[i]
 		if !ok {
@@ -479,16 +483,18 @@ func buildInto(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	var counts []string
-	for rows.Next() {
+	err = eachRow(rows, func(rows *sql.Rows) error {
 		var s string
 		var n int64
 		if err := rows.Scan(&s, &n); err != nil {
-			rows.Close()
 			return err
 		}
 		counts = append(counts, fmt.Sprintf("%s %d", s, n))
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	rows.Close()
 	fmt.Fprintf(out, "build: statuses %s\n", strings.Join(counts, ", "))
 	h.Built = time.Since(began)
 	v, err := json.Marshal(h)
@@ -550,4 +556,16 @@ func (w *world) creationSlot(i int64) (int64, time.Time, error) {
 		return 0, time.Time{}, errors.New("the creation workload ran out of free days")
 	}
 	return res, time.Date(d.Year(), d.Month(), d.Day(), 8+hour, 0, 0, 0, w.loc), nil
+}
+
+// eachRow hands every row of rows to row, then closes them; the first
+// error of row or of the query (rows.Err) ends it.
+func eachRow(rows *sql.Rows, row func(*sql.Rows) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
