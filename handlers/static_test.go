@@ -17,18 +17,17 @@ import (
 	"atelier/static"
 )
 
-// TestStaticFilesAreCompressedAndRevalidated: the frontend is sent
-// compressed to clients that take gzip, with an ETag that a revisit
-// revalidates (304), and an unknown file is the contract's 404.
-func TestStaticFilesAreCompressedAndRevalidated(t *testing.T) {
+// staticServer serves the embedded frontend; its func sends one request
+// with header's name-value pairs and answers the recording.
+func staticServer(t *testing.T) func(method, path string, header ...string) *httptest.ResponseRecorder {
 	db, err := models.Open(context.Background(), apitest.SQLiteDSN(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	e := handlers.New(db, handlers.Config{PublicURL: "http://atelier.test", Static: static.Files})
-	get := func(path string, header ...string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("GET", path, nil)
+	return func(method, path string, header ...string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, nil)
 		for i := 0; i+1 < len(header); i += 2 {
 			req.Header.Set(header[i], header[i+1])
 		}
@@ -36,6 +35,14 @@ func TestStaticFilesAreCompressedAndRevalidated(t *testing.T) {
 		e.ServeHTTP(rec, req)
 		return rec
 	}
+}
+
+// TestStaticFilesAreCompressedAndRevalidated: the frontend is sent
+// compressed to clients that take gzip, with an ETag that a revisit
+// revalidates (304), and an unknown file is the contract's 404.
+func TestStaticFilesAreCompressedAndRevalidated(t *testing.T) {
+	serve := staticServer(t)
+	get := func(path string, header ...string) *httptest.ResponseRecorder { return serve("GET", path, header...) }
 	want, _ := static.Files.ReadFile("js/main.js")
 	r := get("/js/main.js", "Accept-Encoding", "br, gzip")
 	if r.Code != 200 || r.Header().Get("Content-Encoding") != "gzip" || !strings.HasPrefix(r.Header().Get("Content-Type"), "text/javascript") ||
@@ -71,21 +78,7 @@ func TestStaticFilesAreCompressedAndRevalidated(t *testing.T) {
 // headers of GET and no body, and a byte range with 206, as any file
 // server does; the weak validator revalidates either encoding.
 func TestStaticFilesAnswerHeadAndRanges(t *testing.T) {
-	db, err := models.Open(context.Background(), apitest.SQLiteDSN(t), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	e := handlers.New(db, handlers.Config{PublicURL: "http://atelier.test", Static: static.Files})
-	do := func(method, path string, header ...string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, nil)
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, req)
-		return rec
-	}
+	do := staticServer(t)
 	want, _ := static.Files.ReadFile("index.html")
 	head := do("HEAD", "/")
 	if head.Code != 200 || head.Body.Len() != 0 || head.Header().Get("Content-Length") != strconv.Itoa(len(want)) ||
