@@ -77,6 +77,11 @@ func busy(r *models.Resource, from, to string, q int) schedule.Load {
 	return schedule.Load{Interval: schedule.Interval{Start: s.Start, End: s.End.Add(r.Buffer())}, Quantity: q}
 }
 
+// closedFor is the site's one closure (ID 3) from from to to, for reason.
+func closedFor(reason, from, to string) []models.Closure {
+	return []models.Closure{{ID: 3, StartAt: ts(from), EndAt: ts(to), Reason: reason}}
+}
+
 // refusal runs Check and returns its *models.Error, or nil.
 func refusal(t *testing.T, f *models.Facts) *models.Error {
 	t.Helper()
@@ -443,10 +448,10 @@ func TestCheckPasses(t *testing.T) {
 			f.Span = span("2027-06-08 19:00", "2027-06-08 21:00")
 		}},
 		{"closure ending as the booking starts", func(f *models.Facts) {
-			f.Closures = []models.Closure{{ID: 3, StartAt: ts("2027-06-08 08:00"), EndAt: ts("2027-06-08 10:00"), Reason: "Cleaning"}}
+			f.Closures = closedFor("Cleaning", "2027-06-08 08:00", "2027-06-08 10:00")
 		}},
 		{"closure starting as the booking ends", func(f *models.Facts) {
-			f.Closures = []models.Closure{{ID: 3, StartAt: ts("2027-06-08 12:00"), EndAt: ts("2027-06-08 14:00"), Reason: "Cleaning"}}
+			f.Closures = closedFor("Cleaning", "2027-06-08 12:00", "2027-06-08 14:00")
 		}},
 		{"quota reached exactly", func(f *models.Facts) {
 			f.MemberWeeks = []schedule.Interval{span("2027-06-09 08:00", "2027-06-09 16:00")}
@@ -522,7 +527,7 @@ func TestCheckPrecedence(t *testing.T) {
 			f.Resource.Nuisance = models.NuisanceLoud
 			f.Resource.MinMinutes = 300
 			f.Span = span("2027-06-06 19:10", "2027-06-06 21:00") // a Sunday evening, off the grid, in quiet hours
-			f.Closures = []models.Closure{{ID: 3, StartAt: ts("2027-06-06 00:00"), EndAt: ts("2027-06-07 00:00"), Reason: "Moving"}}
+			f.Closures = closedFor("Moving", "2027-06-06 00:00", "2027-06-07 00:00")
 			f.MemberWeeks = []schedule.Interval{span("2027-06-01 08:00", "2027-06-01 20:00")}
 			f.Busy = []schedule.Load{busy(f.Resource, "2027-06-06 19:00", "2027-06-06 22:00", 1)}
 		}, models.CodeInThePast},
@@ -542,10 +547,10 @@ func TestCheckPrecedence(t *testing.T) {
 		{"quiet_hours before closed", func(f *models.Facts) {
 			f.Resource.Nuisance = models.NuisanceLoud
 			f.Span = span("2027-06-08 19:00", "2027-06-08 21:00")
-			f.Closures = []models.Closure{{ID: 3, StartAt: ts("2027-06-08 19:00"), EndAt: ts("2027-06-08 20:00"), Reason: "Inspection"}}
+			f.Closures = closedFor("Inspection", "2027-06-08 19:00", "2027-06-08 20:00")
 		}, models.CodeQuietHours},
 		{"closed before quota_exceeded", func(f *models.Facts) {
-			f.Closures = []models.Closure{{ID: 3, StartAt: ts("2027-06-08 11:00"), EndAt: ts("2027-06-08 12:00"), Reason: "Inspection"}}
+			f.Closures = closedFor("Inspection", "2027-06-08 11:00", "2027-06-08 12:00")
 			f.MemberWeeks = []schedule.Interval{span("2027-06-09 08:00", "2027-06-09 18:00")}
 		}, models.CodeClosed},
 		{"quota_exceeded before conflict", func(f *models.Facts) {
@@ -593,7 +598,7 @@ func TestCheckHostOverrides(t *testing.T) {
 			f.Span = span("2027-06-08 23:00", "2027-06-09 01:00")
 		}, models.CodeOutsideOpeningHours, models.CodeQuietHours},
 		{"closure", func(f *models.Facts) {
-			f.Closures = []models.Closure{{ID: 3, StartAt: ts("2027-06-08 11:00"), EndAt: ts("2027-06-08 12:00"), Reason: "Inspection"}}
+			f.Closures = closedFor("Inspection", "2027-06-08 11:00", "2027-06-08 12:00")
 		}, models.CodeClosed, models.CodeClosed},
 		{"quota", func(f *models.Facts) {
 			f.MemberWeeks = []schedule.Interval{span("2027-06-09 08:00", "2027-06-09 18:00")}
