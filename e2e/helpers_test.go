@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"atelier/internal/apitest/testclock"
 	"atelier/static"
 
 	"github.com/chromedp/chromedp"
@@ -203,14 +202,4 @@ func (p *page) everyLanguage(c catalog, name, back string, prepare func(lang str
 			waitFor(`document.querySelector('dialog') === null`))
 	}
 	p.setLang(c, back)
-}
-
-// wall is a Brussels wall-clock time on date ("YYYY-MM-DD", "HH:MM").
-func wall(t *testing.T, date, hm string) time.Time {
-	t.Helper()
-	v, err := time.ParseInLocation("2006-01-02 15:04", date+" "+hm, testclock.Brussels)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }

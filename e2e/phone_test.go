@@ -299,24 +299,17 @@ func phoneFlow(t *testing.T, lang string) {
 	tomorrow := now.AddDate(0, 0, 1).Format(time.DateOnly)
 	// Tomorrow on the laser: Noor 08:00-09:00, Camille 15:00-16:00, both approved.
 	noor := env.Must(t, 201, "POST", "/api/v1/bookings", w.other.Token, apitest.Slot(w.laser,
-		wall(t, tomorrow, "08:00").Format(time.RFC3339), wall(t, tomorrow, "09:00").Format(time.RFC3339))).ID()
+		testclock.Parse(tomorrow+" 08:00").Format(time.RFC3339), testclock.Parse(tomorrow+" 09:00").Format(time.RFC3339))).ID()
 	own := env.Must(t, 201, "POST", "/api/v1/bookings", w.member.Token, apitest.Slot(w.laser,
-		wall(t, tomorrow, "15:00").Format(time.RFC3339), wall(t, tomorrow, "16:00").Format(time.RFC3339))).ID()
+		testclock.Parse(tomorrow+" 15:00").Format(time.RFC3339), testclock.Parse(tomorrow+" 16:00").Format(time.RFC3339))).ID()
 	for _, id := range []int64{noor, own} {
 		env.Must(t, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/approve", id), w.host.Token, nil)
 	}
 	env.Must(t, 204, "POST", "/api/v1/me/notifications/read", w.host.Token, nil)
 
 	p := newPage(t, ctx, env)
-	type booking struct {
-		ID         int64     `json:"id"`
-		ResourceID int64     `json:"resource_id"`
-		Start      time.Time `json:"start"`
-		End        time.Time `json:"end"`
-		Status     string    `json:"status"`
-	}
-	bookingsOf := func(token string, q string) []booking {
-		var r struct{ Bookings []booking }
+	bookingsOf := func(token string, q string) []apiBooking {
+		var r struct{ Bookings []apiBooking }
 		env.Must(t, 200, "GET", "/api/v1/bookings?"+q, token, nil).Decode(t, &r)
 		return r.Bookings
 	}
@@ -456,7 +449,7 @@ func phoneFlow(t *testing.T, lang string) {
 	}
 	var dragged int64
 	for _, b := range bookingsOf(w.member.Token, fmt.Sprintf("member_id=%d&resource_id=%d", w.member.ID, w.laser)) {
-		if b.Start.Equal(wall(t, tomorrow, "10:00")) && b.End.Equal(wall(t, tomorrow, "12:00")) && b.Status == "pending" {
+		if b.Start.Equal(testclock.Parse(tomorrow+" 10:00")) && b.End.Equal(testclock.Parse(tomorrow+" 12:00")) && b.Status == "pending" {
 			dragged = b.ID
 		}
 	}

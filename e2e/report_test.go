@@ -56,7 +56,7 @@ func TestBrowserUsageReport(t *testing.T) {
 	today := time.Now().In(testclock.Brussels)
 	day := func(n int) time.Time { return today.AddDate(0, 0, n) }
 	at := func(d time.Time, hour int) string {
-		return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, testclock.Brussels).Format(time.RFC3339)
+		return apitest.At(d.Year(), d.Month(), d.Day(), hour, 0)
 	}
 	book := func(u apitest.User, body map[string]any) {
 		var b apiBooking

@@ -16,10 +16,12 @@ import (
 )
 
 type apiBooking struct {
-	ID       int64     `json:"id"`
-	Start    time.Time `json:"start"`
-	Status   string    `json:"status"`
-	SeriesID *int64    `json:"series_id"`
+	ID         int64     `json:"id"`
+	ResourceID int64     `json:"resource_id"`
+	Start      time.Time `json:"start"`
+	End        time.Time `json:"end"`
+	Status     string    `json:"status"`
+	SeriesID   *int64    `json:"series_id"`
 }
 
 type apiSeries struct {
@@ -60,7 +62,7 @@ func TestBrowserSeriesWaitlistNotifications(t *testing.T) {
 	}
 	taken := dates[2]
 	noor := env.Must(t, 201, "POST", "/api/v1/bookings", other.Token, apitest.Slot(w.Machine,
-		wall(t, taken, "14:00").Format(time.RFC3339), wall(t, taken, "15:00").Format(time.RFC3339))).ID()
+		testclock.Parse(taken+" 14:00").Format(time.RFC3339), testclock.Parse(taken+" 15:00").Format(time.RFC3339))).ID()
 	env.Must(t, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/approve", noor), w.Manager.Token, nil)
 	env.Must(t, 204, "POST", "/api/v1/me/notifications/read", w.Manager.Token, nil) // Noor's request is old news
 
@@ -226,7 +228,7 @@ func TestBrowserSeriesWaitlistNotifications(t *testing.T) {
 	}
 	apiGet(member.Token, "/api/v1/waitlist", &wl)
 	if len(wl.Waitlist) != 1 || wl.Waitlist[0].ID != waitID || wl.Waitlist[0].Status != "waiting" ||
-		wl.Waitlist[0].ResourceID != w.Machine || !wl.Waitlist[0].Start.Equal(wall(t, taken, "14:00")) {
+		wl.Waitlist[0].ResourceID != w.Machine || !wl.Waitlist[0].Start.Equal(testclock.Parse(taken+" 14:00")) {
 		t.Fatalf("the waiting list is %+v, want entry %d waiting for %s 14:00", wl.Waitlist, waitID, taken)
 	}
 

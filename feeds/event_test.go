@@ -13,19 +13,18 @@ import (
 // English.
 func TestWords(t *testing.T) {
 	f := &Feeds{words: i18n.Default()}
+	english := words{pending: "Pending", cancelled: "Cancelled", rejected: "Rejected", busy: "Busy",
+		note: "Note", reason: "Reason", quantity: "Quantity", open: "Open in Atelier",
+		myBookings: "Atelier: my bookings"}
 	for lang, want := range map[string]words{
-		"en": {pending: "Pending", cancelled: "Cancelled", rejected: "Rejected", busy: "Busy",
-			note: "Note", reason: "Reason", quantity: "Quantity", open: "Open in Atelier",
-			myBookings: "Atelier: my bookings"},
+		"en": english,
 		"fr": {pending: "En attente", cancelled: "Annulé", rejected: "Refusé", busy: "Occupé",
 			note: "Note", reason: "Motif", quantity: "Quantité", open: "Ouvrir dans Atelier",
 			myBookings: "Atelier : mes réservations"},
 		"nl": {pending: "In afwachting", cancelled: "Geannuleerd", rejected: "Geweigerd", busy: "Bezet",
 			note: "Notitie", reason: "Reden", quantity: "Hoeveelheid", open: "Openen in Atelier",
 			myBookings: "Atelier: mijn reserveringen"},
-		"de": {pending: "Pending", cancelled: "Cancelled", rejected: "Rejected", busy: "Busy",
-			note: "Note", reason: "Reason", quantity: "Quantity", open: "Open in Atelier",
-			myBookings: "Atelier: my bookings"},
+		"de": english,
 	} {
 		if got := f.wordsFor(lang); got != want {
 			t.Errorf("%s: words %+v, want %+v", lang, got, want)

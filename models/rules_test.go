@@ -77,6 +77,11 @@ func busy(r *models.Resource, from, to string, q int) schedule.Load {
 	return schedule.Load{Interval: schedule.Interval{Start: s.Start, End: s.End.Add(r.Buffer())}, Quantity: q}
 }
 
+// closedFor is the site's one closure (ID 3) from from to to, for reason.
+func closedFor(reason, from, to string) []models.Closure {
+	return []models.Closure{{ID: 3, StartAt: ts(from), EndAt: ts(to), Reason: reason}}
+}
+
 // refusal runs Check and returns its *models.Error, or nil.
 func refusal(t *testing.T, f *models.Facts) *models.Error {
 	t.Helper()
@@ -126,6 +131,17 @@ func expect(t *testing.T, f *models.Facts, wantCode models.Code, wantDetails map
 		}
 	}
 	return e
+}
+
+// expectMutated runs a subtest name on baseFacts changed by mutate, and
+// checks its verdict as expect does.
+func expectMutated(t *testing.T, name string, mutate func(f *models.Facts), wantCode models.Code, wantDetails map[string]any) {
+	t.Helper()
+	t.Run(name, func(t *testing.T) {
+		f := baseFacts()
+		mutate(f)
+		expect(t, f, wantCode, wantDetails)
+	})
 }
 
 func TestCheckBaseFactsPass(t *testing.T) {
@@ -381,11 +397,7 @@ func TestCheckRefusals(t *testing.T) {
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := baseFacts()
-			tt.mutate(f)
-			expect(t, f, tt.code, tt.details)
-		})
+		expectMutated(t, tt.name, tt.mutate, tt.code, tt.details)
 	}
 }
 
@@ -436,10 +448,10 @@ func TestCheckPasses(t *testing.T) {
 			f.Span = span("2027-06-08 19:00", "2027-06-08 21:00")
 		}},
 		{"closure ending as the booking starts", func(f *models.Facts) {
-			f.Closures = []models.Closure{{ID: 3, StartAt: ts("2027-06-08 08:00"), EndAt: ts("2027-06-08 10:00"), Reason: "Cleaning"}}
+			f.Closures = closedFor("Cleaning", "2027-06-08 08:00", "2027-06-08 10:00")
 		}},
 		{"closure starting as the booking ends", func(f *models.Facts) {
-			f.Closures = []models.Closure{{ID: 3, StartAt: ts("2027-06-08 12:00"), EndAt: ts("2027-06-08 14:00"), Reason: "Cleaning"}}
+			f.Closures = closedFor("Cleaning", "2027-06-08 12:00", "2027-06-08 14:00")
 		}},
 		{"quota reached exactly", func(f *models.Facts) {
 			f.MemberWeeks = []schedule.Interval{span("2027-06-09 08:00", "2027-06-09 16:00")}
@@ -475,11 +487,7 @@ func TestCheckPasses(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := baseFacts()
-			tt.mutate(f)
-			expect(t, f, "", nil)
-		})
+		expectMutated(t, tt.name, tt.mutate, "", nil)
 	}
 }
 
@@ -519,7 +527,7 @@ func TestCheckPrecedence(t *testing.T) {
 			f.Resource.Nuisance = models.NuisanceLoud
 			f.Resource.MinMinutes = 300
 			f.Span = span("2027-06-06 19:10", "2027-06-06 21:00") // a Sunday evening, off the grid, in quiet hours
-			f.Closures = []models.Closure{{ID: 3, StartAt: ts("2027-06-06 00:00"), EndAt: ts("2027-06-07 00:00"), Reason: "Moving"}}
+			f.Closures = closedFor("Moving", "2027-06-06 00:00", "2027-06-07 00:00")
 			f.MemberWeeks = []schedule.Interval{span("2027-06-01 08:00", "2027-06-01 20:00")}
 			f.Busy = []schedule.Load{busy(f.Resource, "2027-06-06 19:00", "2027-06-06 22:00", 1)}
 		}, models.CodeInThePast},
@@ -539,10 +547,10 @@ func TestCheckPrecedence(t *testing.T) {
 		{"quiet_hours before closed", func(f *models.Facts) {
 			f.Resource.Nuisance = models.NuisanceLoud
 			f.Span = span("2027-06-08 19:00", "2027-06-08 21:00")
-			f.Closures = []models.Closure{{ID: 3, StartAt: ts("2027-06-08 19:00"), EndAt: ts("2027-06-08 20:00"), Reason: "Inspection"}}
+			f.Closures = closedFor("Inspection", "2027-06-08 19:00", "2027-06-08 20:00")
 		}, models.CodeQuietHours},
 		{"closed before quota_exceeded", func(f *models.Facts) {
-			f.Closures = []models.Closure{{ID: 3, StartAt: ts("2027-06-08 11:00"), EndAt: ts("2027-06-08 12:00"), Reason: "Inspection"}}
+			f.Closures = closedFor("Inspection", "2027-06-08 11:00", "2027-06-08 12:00")
 			f.MemberWeeks = []schedule.Interval{span("2027-06-09 08:00", "2027-06-09 18:00")}
 		}, models.CodeClosed},
 		{"quota_exceeded before conflict", func(f *models.Facts) {
@@ -551,11 +559,7 @@ func TestCheckPrecedence(t *testing.T) {
 		}, models.CodeQuotaExceeded},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := baseFacts()
-			tt.mutate(f)
-			expect(t, f, tt.code, nil)
-		})
+		expectMutated(t, tt.name, tt.mutate, tt.code, nil)
 	}
 }
 
@@ -594,7 +598,7 @@ func TestCheckHostOverrides(t *testing.T) {
 			f.Span = span("2027-06-08 23:00", "2027-06-09 01:00")
 		}, models.CodeOutsideOpeningHours, models.CodeQuietHours},
 		{"closure", func(f *models.Facts) {
-			f.Closures = []models.Closure{{ID: 3, StartAt: ts("2027-06-08 11:00"), EndAt: ts("2027-06-08 12:00"), Reason: "Inspection"}}
+			f.Closures = closedFor("Inspection", "2027-06-08 11:00", "2027-06-08 12:00")
 		}, models.CodeClosed, models.CodeClosed},
 		{"quota", func(f *models.Facts) {
 			f.MemberWeeks = []schedule.Interval{span("2027-06-09 08:00", "2027-06-09 18:00")}
@@ -651,6 +655,13 @@ func TestCheckDaylightSaving(t *testing.T) {
 	open0824 := models.Hours{{Days: everyDay, From: "08:00", To: "20:00"}}
 	open0024 := models.Hours{{Days: everyDay, From: "00:00", To: "24:00"}}
 	quietSat := models.Hours{{Days: []int{6}, From: "22:00", To: "07:00"}}
+	// The settings most cases share.
+	openAllDay := func(f *models.Facts) { f.Site.OpeningHours = open0024 }
+	openDaytime := func(f *models.Facts) { f.Site.OpeningHours = open0824 }
+	loudQuietSat := func(f *models.Facts) {
+		f.Resource.Nuisance = models.NuisanceLoud
+		f.Site.QuietHours = quietSat
+	}
 	tests := []struct {
 		name     string
 		from, to string
@@ -693,39 +704,33 @@ func TestCheckDaylightSaving(t *testing.T) {
 
 		// Opening hours 00:00-24:00.
 		{"00:00-24:00 site: autumn 01:00-04:00", autumnFrom, autumnTo,
-			func(f *models.Facts) { f.Site.OpeningHours = open0024 }, "", nil},
+			openAllDay, "", nil},
 		{"00:00-24:00 site: spring 01:00-04:00", springFrom, springTo,
-			func(f *models.Facts) { f.Site.OpeningHours = open0024 }, "", nil},
+			openAllDay, "", nil},
 		{"00:00-24:00 site: the whole 25-hour autumn day", "2027-10-31 00:00", "2027-11-01 00:00",
-			func(f *models.Facts) { f.Site.OpeningHours = open0024 }, "", nil},
+			openAllDay, "", nil},
 		{"00:00-24:00 site: the whole 23-hour spring day", "2027-03-28 00:00", "2027-03-29 00:00",
-			func(f *models.Facts) { f.Site.OpeningHours = open0024 }, "", nil},
+			openAllDay, "", nil},
 		{"00:00-24:00 site: Saturday evening to Monday morning over the spring change", "2027-03-27 20:00", "2027-03-29 08:00",
-			func(f *models.Facts) { f.Site.OpeningHours = open0024 }, "", nil},
+			openAllDay, "", nil},
 
 		// Opening hours 08:00-20:00.
 		{"08:00-20:00 site: autumn 08:00-20:00", "2027-10-31 08:00", "2027-10-31 20:00",
-			func(f *models.Facts) { f.Site.OpeningHours = open0824 }, "", nil},
+			openDaytime, "", nil},
 		{"08:00-20:00 site: spring 08:00-20:00", "2027-03-28 08:00", "2027-03-28 20:00",
-			func(f *models.Facts) { f.Site.OpeningHours = open0824 }, "", nil},
+			openDaytime, "", nil},
 		{"08:00-20:00 site: autumn 07:00-09:00", "2027-10-31 07:00", "2027-10-31 09:00",
-			func(f *models.Facts) { f.Site.OpeningHours = open0824 },
-			models.CodeOutsideOpeningHours, map[string]any{"opening_hours": open0824}},
+			openDaytime, models.CodeOutsideOpeningHours, map[string]any{"opening_hours": open0824}},
 		{"08:00-20:00 site: spring 07:00-09:00", "2027-03-28 07:00", "2027-03-28 09:00",
-			func(f *models.Facts) { f.Site.OpeningHours = open0824 },
-			models.CodeOutsideOpeningHours, map[string]any{"opening_hours": open0824}},
+			openDaytime, models.CodeOutsideOpeningHours, map[string]any{"opening_hours": open0824}},
 		{"08:00-20:00 site: autumn 19:00-21:00", "2027-10-31 19:00", "2027-10-31 21:00",
-			func(f *models.Facts) { f.Site.OpeningHours = open0824 },
-			models.CodeOutsideOpeningHours, map[string]any{"opening_hours": open0824}},
+			openDaytime, models.CodeOutsideOpeningHours, map[string]any{"opening_hours": open0824}},
 		{"08:00-20:00 site: spring 19:00-21:00", "2027-03-28 19:00", "2027-03-28 21:00",
-			func(f *models.Facts) { f.Site.OpeningHours = open0824 },
-			models.CodeOutsideOpeningHours, map[string]any{"opening_hours": open0824}},
+			openDaytime, models.CodeOutsideOpeningHours, map[string]any{"opening_hours": open0824}},
 		{"08:00-20:00 site: autumn 01:00-04:00", autumnFrom, autumnTo,
-			func(f *models.Facts) { f.Site.OpeningHours = open0824 },
-			models.CodeOutsideOpeningHours, map[string]any{"opening_hours": open0824}},
+			openDaytime, models.CodeOutsideOpeningHours, map[string]any{"opening_hours": open0824}},
 		{"08:00-20:00 site: spring 01:00-04:00", springFrom, springTo,
-			func(f *models.Facts) { f.Site.OpeningHours = open0824 },
-			models.CodeOutsideOpeningHours, map[string]any{"opening_hours": open0824}},
+			openDaytime, models.CodeOutsideOpeningHours, map[string]any{"opening_hours": open0824}},
 
 		// The slot grid counts wall-clock minutes.
 		{"spring: 01:00 CET to 03:00 CEST on an hourly grid", "2027-03-28T01:00:00+01:00", "2027-03-28T03:00:00+02:00",
@@ -745,38 +750,32 @@ func TestCheckDaylightSaving(t *testing.T) {
 
 		// Quiet hours from Saturday 22:00 to Sunday 07:00, on the changing nights.
 		{"autumn: Sunday 06:00-07:00 CET is quiet", "2027-10-31 06:00", "2027-10-31 07:00",
-			func(f *models.Facts) { f.Resource.Nuisance = models.NuisanceLoud; f.Site.QuietHours = quietSat },
-			models.CodeQuietHours, map[string]any{"quiet_hours": quietSat,
+			loudQuietSat, models.CodeQuietHours, map[string]any{"quiet_hours": quietSat,
 				"quiet": map[string]time.Time{"start": ts("2027-10-31 06:00"), "end": ts("2027-10-31 07:00")}}},
 		{"autumn: Sunday 07:00-08:00 CET is not", "2027-10-31 07:00", "2027-10-31 08:00",
-			func(f *models.Facts) { f.Resource.Nuisance = models.NuisanceLoud; f.Site.QuietHours = quietSat }, "", nil},
+			loudQuietSat, "", nil},
 		{"autumn: the first 02:00-02:30 is quiet", "2027-10-31T02:00:00+02:00", "2027-10-31T02:30:00+02:00",
-			func(f *models.Facts) { f.Resource.Nuisance = models.NuisanceLoud; f.Site.QuietHours = quietSat },
-			models.CodeQuietHours, nil},
+			loudQuietSat, models.CodeQuietHours, nil},
 		{"autumn: the second 02:00-02:30 is quiet", "2027-10-31T02:00:00+01:00", "2027-10-31T02:30:00+01:00",
-			func(f *models.Facts) { f.Resource.Nuisance = models.NuisanceLoud; f.Site.QuietHours = quietSat },
-			models.CodeQuietHours, nil},
+			loudQuietSat, models.CodeQuietHours, nil},
 		{"autumn: Saturday 21:00-22:00 CEST is not", "2027-10-30 21:00", "2027-10-30 22:00",
-			func(f *models.Facts) { f.Resource.Nuisance = models.NuisanceLoud; f.Site.QuietHours = quietSat }, "", nil},
+			loudQuietSat, "", nil},
 		{"autumn: Saturday 21:00-23:00 CEST runs into them at 22:00", "2027-10-30 21:00", "2027-10-30 23:00",
-			func(f *models.Facts) { f.Resource.Nuisance = models.NuisanceLoud; f.Site.QuietHours = quietSat },
-			models.CodeQuietHours, map[string]any{"quiet_hours": quietSat,
+			loudQuietSat, models.CodeQuietHours, map[string]any{"quiet_hours": quietSat,
 				"quiet": map[string]time.Time{"start": ts("2027-10-30 22:00"), "end": ts("2027-10-30 23:00")}}},
 		{"autumn: Sunday 22:00 is not quiet (the window starts on Saturdays)", "2027-10-31 22:00", "2027-10-31 23:30",
-			func(f *models.Facts) { f.Resource.Nuisance = models.NuisanceLoud; f.Site.QuietHours = quietSat }, "", nil},
+			loudQuietSat, "", nil},
 		{"autumn: Monday 06:00 is not quiet", "2027-11-01 06:00", "2027-11-01 07:00",
-			func(f *models.Facts) { f.Resource.Nuisance = models.NuisanceLoud; f.Site.QuietHours = quietSat }, "", nil},
+			loudQuietSat, "", nil},
 		{"spring: Sunday 06:30-07:00 CEST is quiet", "2027-03-28 06:30", "2027-03-28 07:00",
-			func(f *models.Facts) { f.Resource.Nuisance = models.NuisanceLoud; f.Site.QuietHours = quietSat },
-			models.CodeQuietHours, map[string]any{"quiet_hours": quietSat,
+			loudQuietSat, models.CodeQuietHours, map[string]any{"quiet_hours": quietSat,
 				"quiet": map[string]time.Time{"start": ts("2027-03-28 06:30"), "end": ts("2027-03-28 07:00")}}},
 		{"spring: Sunday 07:00-08:00 CEST is not", "2027-03-28 07:00", "2027-03-28 08:00",
-			func(f *models.Facts) { f.Resource.Nuisance = models.NuisanceLoud; f.Site.QuietHours = quietSat }, "", nil},
+			loudQuietSat, "", nil},
 		{"spring: 01:30 CET to 03:00 CEST is quiet", "2027-03-28T01:30:00+01:00", "2027-03-28T03:00:00+02:00",
-			func(f *models.Facts) { f.Resource.Nuisance = models.NuisanceLoud; f.Site.QuietHours = quietSat },
-			models.CodeQuietHours, nil},
+			loudQuietSat, models.CodeQuietHours, nil},
 		{"spring: Saturday 21:00-22:00 CET is not", "2027-03-27 21:00", "2027-03-27 22:00",
-			func(f *models.Facts) { f.Resource.Nuisance = models.NuisanceLoud; f.Site.QuietHours = quietSat }, "", nil},
+			loudQuietSat, "", nil},
 		{"spring: quiet hours win over a 24-hour opening for a host too", springFrom, springTo,
 			func(f *models.Facts) {
 				f.Actor = manager
