@@ -36,7 +36,10 @@ func toSkipped(list []models.Skipped, loc *time.Location) []skippedJSON {
 	return out
 }
 
-func toSeries(se *models.Series, loc *time.Location) seriesJSON {
+// toSeries renders a series at its bookings' offset, or in UTC when it has
+// no bookings to give it.
+func toSeries(se *models.Series) seriesJSON {
+	loc := time.UTC
 	if len(se.Bookings) > 0 {
 		loc = se.Bookings[0].Location()
 	}
@@ -70,7 +73,7 @@ func (s *server) handleCreateSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toSeries(se, time.UTC))
+	return c.JSON(http.StatusCreated, toSeries(se))
 }
 
 type previewResponse struct {
@@ -87,7 +90,7 @@ func (s *server) handlePreviewSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := toSeries(se, time.UTC)
+	out := toSeries(se)
 	return c.JSON(http.StatusOK, previewResponse{Bookings: out.Bookings, Skipped: out.Skipped})
 }
 
@@ -106,8 +109,7 @@ func (s *server) handleListSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	toSeriesUTC := func(sr *models.Series) seriesJSON { return toSeries(sr, time.UTC) }
-	return c.JSON(http.StatusOK, seriesListResponse{Series: renderAll(list, toSeriesUTC), Total: total})
+	return c.JSON(http.StatusOK, seriesListResponse{Series: renderAll(list, toSeries), Total: total})
 }
 
 func (s *server) handleGetSeries(c echo.Context) error {
@@ -119,7 +121,7 @@ func (s *server) handleGetSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toSeries(se, time.UTC))
+	return c.JSON(http.StatusOK, toSeries(se))
 }
 
 type seriesDecisionRequest struct {
@@ -155,6 +157,6 @@ func (s *server) handleDecideSeries(move models.Transition) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, toSeries(se, time.UTC))
+		return c.JSON(http.StatusOK, toSeries(se))
 	}
 }
