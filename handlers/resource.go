@@ -79,11 +79,7 @@ func (s *server) pathResource(c echo.Context) (*models.Resource, error) {
 }
 
 func (s *server) handleGetResource(c echo.Context) error {
-	r, err := s.pathResource(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toResource(r))
+	return getByID(c, s.db.Resource, toResource)
 }
 
 func (s *server) handlePatchResource(c echo.Context) error {

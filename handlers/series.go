@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -113,15 +114,9 @@ func (s *server) handleListSeries(c echo.Context) error {
 }
 
 func (s *server) handleGetSeries(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	se, err := s.db.Series(c.Request().Context(), actor(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toSeries(se))
+	return getByID(c, func(ctx context.Context, id int64) (*models.Series, error) {
+		return s.db.Series(ctx, actor(c), id)
+	}, toSeries)
 }
 
 type seriesDecisionRequest struct {

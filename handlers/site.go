@@ -60,15 +60,7 @@ func (s *server) handleListSites(c echo.Context) error {
 }
 
 func (s *server) handleGetSite(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	site, err := s.db.Site(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toSite(site))
+	return getByID(c, s.db.Site, toSite)
 }
 
 // sitePatchRequest is a site's change, with what lowering a limit below

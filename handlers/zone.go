@@ -58,15 +58,7 @@ func (s *server) handleListZones(c echo.Context) error {
 }
 
 func (s *server) handleGetZone(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	z, err := s.db.Zone(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toZone(z))
+	return getByID(c, s.db.Zone, toZone)
 }
 
 func (s *server) handlePatchZone(c echo.Context) error {
