@@ -83,17 +83,5 @@ func (s *server) handleGetResource(c echo.Context) error {
 }
 
 func (s *server) handlePatchResource(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req models.ResourcePatch
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	r, err := s.db.UpdateResource(c.Request().Context(), id, req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toResource(r))
+	return patchByID(c, s.db.UpdateResource, toResource)
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"atelier/models"
+	"context"
 	"net/http"
 	"time"
 
@@ -72,17 +73,7 @@ type sitePatchRequest struct {
 }
 
 func (s *server) handlePatchSite(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req sitePatchRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	site, err := s.db.UpdateSite(c.Request().Context(), actor(c), id, req.SitePatch, req.Force, req.Reason)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toSite(site))
+	return patchByID(c, func(ctx context.Context, id int64, req sitePatchRequest) (*models.Site, error) {
+		return s.db.UpdateSite(ctx, actor(c), id, req.SitePatch, req.Force, req.Reason)
+	}, toSite)
 }

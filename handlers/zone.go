@@ -62,17 +62,5 @@ func (s *server) handleGetZone(c echo.Context) error {
 }
 
 func (s *server) handlePatchZone(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req models.ZonePatch
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	z, err := s.db.UpdateZone(c.Request().Context(), id, req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toZone(z))
+	return patchByID(c, s.db.UpdateZone, toZone)
 }
