@@ -39,16 +39,7 @@ func toResource(r *models.Resource) resourceJSON {
 }
 
 func (s *server) handleCreateResource(c echo.Context) error {
-	var req models.ResourcePatch
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	r := &models.Resource{}
-	req.ApplyTo(r)
-	if err := s.db.CreateResource(c.Request().Context(), r); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, toResource(r))
+	return createFromPatch[models.ResourcePatch](c, s.db.CreateResource, toResource)
 }
 
 type resourcesResponse struct {

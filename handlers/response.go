@@ -51,3 +51,22 @@ func patchByID[P, T, J any](c echo.Context, save func(context.Context, int64, P)
 	}
 	return c.JSON(http.StatusOK, render(v))
 }
+
+// createFromPatch answers a POST that makes a new T from a body read as P,
+// the entity's one change type (PATCH reads the same), applied to a zero T:
+// save stores it, and the answer is 201 with what render makes of it.
+func createFromPatch[P, T any, PP interface {
+	*P
+	ApplyTo(*T)
+}, J any](c echo.Context, save func(context.Context, *T) error, render func(*T) J) error {
+	var req P
+	if err := decode(c, &req); err != nil {
+		return err
+	}
+	v := new(T)
+	PP(&req).ApplyTo(v)
+	if err := save(c.Request().Context(), v); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, render(v))
+}

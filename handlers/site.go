@@ -36,16 +36,7 @@ func toSite(s *models.Site) siteJSON {
 }
 
 func (s *server) handleCreateSite(c echo.Context) error {
-	var req models.SitePatch
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	site := &models.Site{}
-	req.ApplyTo(site)
-	if err := s.db.CreateSite(c.Request().Context(), site); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, toSite(site))
+	return createFromPatch[models.SitePatch](c, s.db.CreateSite, toSite)
 }
 
 type sitesResponse struct {
