@@ -94,16 +94,5 @@ func (s *server) handleListClosures(c echo.Context) error {
 }
 
 func (s *server) handleDeleteClosure(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	cid, err := pathID(c, "closure_id")
-	if err != nil {
-		return err
-	}
-	if err := s.db.DeleteClosure(c.Request().Context(), actor(c), id, cid); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return deleteChild(c, "closure_id", s.db.DeleteClosure)
 }

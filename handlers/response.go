@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"atelier/models"
 	"context"
 	"net/http"
 
@@ -69,4 +70,22 @@ func createFromPatch[P, T any, PP interface {
 		return err
 	}
 	return c.JSON(http.StatusCreated, render(v))
+}
+
+// deleteChild answers a DELETE of what the path's :id and its child
+// parameter name together (a member's certification, a resource's
+// closure): remove deletes it as the caller, and the answer is 204.
+func deleteChild(c echo.Context, child string, remove func(context.Context, *models.User, int64, int64) error) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	cid, err := pathID(c, child)
+	if err != nil {
+		return err
+	}
+	if err := remove(c.Request().Context(), actor(c), id, cid); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
