@@ -147,12 +147,9 @@ type decisionRequest struct {
 // (a rejection without one is refused for its missing reason).
 func (s *server) handleDecide(move models.Transition) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
 		var req decisionRequest
-		if err := decodeOptional(c, &req); err != nil {
+		id, err := pathIDAndBody(c, decodeOptional, &req)
+		if err != nil {
 			return err
 		}
 		b, err := s.db.Decide(c.Request().Context(), actor(c), id, move, req.Reason)

@@ -27,12 +27,9 @@ func toCertification(c *models.Certification) certificationJSON {
 }
 
 func (s *server) handleCertify(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req certificationRequest
-	if err := decode(c, &req); err != nil {
+	id, err := pathIDAndBody(c, decode, &req)
+	if err != nil {
 		return err
 	}
 	cert, err := s.db.Certify(c.Request().Context(), actor(c), id, req.ResourceID, req.ExpiresOn)

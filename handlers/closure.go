@@ -44,12 +44,9 @@ func (s *server) resourceLocation(c echo.Context, id int64) (*time.Location, err
 }
 
 func (s *server) handleCreateClosure(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req closureRequest
-	if err := decode(c, &req); err != nil {
+	id, err := pathIDAndBody(c, decode, &req)
+	if err != nil {
 		return err
 	}
 	loc, err := s.resourceLocation(c, id)

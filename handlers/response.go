@@ -33,17 +33,13 @@ func getByID[T, J any](c echo.Context, load func(context.Context, int64) (*T, er
 	return c.JSON(http.StatusOK, render(v))
 }
 
-// patchByID answers a PATCH of what the path's :id names: the id is read
-// before the body (an address that names nothing is not_found whatever the
-// body says), the body is decoded into a P, and save applies it and returns
-// what it made, which render gives as its response type.
+// patchByID answers a PATCH of what the path's :id names: save applies the
+// body, read as a P, and returns what it made, which render gives as its
+// response type.
 func patchByID[P, T, J any](c echo.Context, save func(context.Context, int64, P) (*T, error), render func(*T) J) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req P
-	if err := decode(c, &req); err != nil {
+	id, err := pathIDAndBody(c, decode, &req)
+	if err != nil {
 		return err
 	}
 	v, err := save(c.Request().Context(), id, req)

@@ -129,12 +129,9 @@ type seriesDecisionRequest struct {
 // the body is optional, as for a single booking.
 func (s *server) handleDecideSeries(move models.Transition) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
 		var req seriesDecisionRequest
-		if err := decodeOptional(c, &req); err != nil {
+		id, err := pathIDAndBody(c, decodeOptional, &req)
+		if err != nil {
 			return err
 		}
 		fe := models.FieldErrors{}

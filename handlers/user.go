@@ -118,12 +118,9 @@ type memberPatch struct {
 }
 
 func (s *server) handlePatchMember(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req memberPatch
-	if err := decode(c, &req); err != nil {
+	id, err := pathIDAndBody(c, decode, &req)
+	if err != nil {
 		return err
 	}
 	if req.Password != nil && id == actor(c).ID {
