@@ -55,22 +55,22 @@ type seriesRequest struct {
 	OnConflict string `json:"on_conflict"`
 }
 
-// decodeSeries reads the body shared by a series and its preview.
-func decodeSeries(c echo.Context) (models.SeriesRequest, error) {
+// seriesFromBody reads the body shared by a series and its preview and
+// hands it, as the caller, to run: the database's create or preview.
+func seriesFromBody(c echo.Context, run func(context.Context, *models.User, models.SeriesRequest) (*models.Series, error)) (*models.Series, error) {
 	var req seriesRequest
 	if err := decode(c, &req); err != nil {
-		return models.SeriesRequest{}, err
+		return nil, err
 	}
 	br, err := req.booking()
-	return models.SeriesRequest{BookingRequest: br, RRule: req.RRule, OnConflict: req.OnConflict}, err
+	if err != nil {
+		return nil, err
+	}
+	return run(c.Request().Context(), actor(c), models.SeriesRequest{BookingRequest: br, RRule: req.RRule, OnConflict: req.OnConflict})
 }
 
 func (s *server) handleCreateSeries(c echo.Context) error {
-	req, err := decodeSeries(c)
-	if err != nil {
-		return err
-	}
-	se, err := s.db.CreateSeries(c.Request().Context(), actor(c), req)
+	se, err := seriesFromBody(c, s.db.CreateSeries)
 	if err != nil {
 		return err
 	}
@@ -83,11 +83,7 @@ type previewResponse struct {
 }
 
 func (s *server) handlePreviewSeries(c echo.Context) error {
-	req, err := decodeSeries(c)
-	if err != nil {
-		return err
-	}
-	se, err := s.db.PreviewSeries(c.Request().Context(), actor(c), req)
+	se, err := seriesFromBody(c, s.db.PreviewSeries)
 	if err != nil {
 		return err
 	}
