@@ -59,8 +59,8 @@ func (s *server) handleListResources(c echo.Context) error {
 	return c.JSON(http.StatusOK, resourcesResponse{Resources: renderAll(list, toResource)})
 }
 
-// pathResource reads the resource the path's :id names: a malformed id is
-// a validation error, an unknown one not_found.
+// pathResource reads the resource the path's :id names: a malformed or an
+// unknown id is not_found.
 func (s *server) pathResource(c echo.Context) (*models.Resource, error) {
 	id, err := pathID(c, "id")
 	if err != nil {
