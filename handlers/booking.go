@@ -121,8 +121,7 @@ func (s *server) handleListBookings(c echo.Context) error {
 }
 
 // pathBooking reads the booking the path's :id names, as the caller may see
-// it: a malformed id is a validation error, an unknown one (or another
-// member's) not_found.
+// it: a malformed or an unknown id (or another member's) is not_found.
 func (s *server) pathBooking(c echo.Context) (*models.Booking, error) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -147,12 +146,9 @@ type decisionRequest struct {
 // (a rejection without one is refused for its missing reason).
 func (s *server) handleDecide(move models.Transition) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
 		var req decisionRequest
-		if err := decodeOptional(c, &req); err != nil {
+		id, err := pathIDAndBody(c, decodeOptional, &req)
+		if err != nil {
 			return err
 		}
 		b, err := s.db.Decide(c.Request().Context(), actor(c), id, move, req.Reason)

@@ -27,12 +27,9 @@ func toCertification(c *models.Certification) certificationJSON {
 }
 
 func (s *server) handleCertify(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req certificationRequest
-	if err := decode(c, &req); err != nil {
+	id, err := pathIDAndBody(c, decode, &req)
+	if err != nil {
 		return err
 	}
 	cert, err := s.db.Certify(c.Request().Context(), actor(c), id, req.ResourceID, req.ExpiresOn)
@@ -43,18 +40,7 @@ func (s *server) handleCertify(c echo.Context) error {
 }
 
 func (s *server) handleUncertify(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	rid, err := pathID(c, "resource_id")
-	if err != nil {
-		return err
-	}
-	if err := s.db.Uncertify(c.Request().Context(), actor(c), id, rid); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return deleteChild(c, "resource_id", s.db.Uncertify)
 }
 
 type certificationsResponse struct {

@@ -44,12 +44,9 @@ func (s *server) resourceLocation(c echo.Context, id int64) (*time.Location, err
 }
 
 func (s *server) handleCreateClosure(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req closureRequest
-	if err := decode(c, &req); err != nil {
+	id, err := pathIDAndBody(c, decode, &req)
+	if err != nil {
 		return err
 	}
 	loc, err := s.resourceLocation(c, id)
@@ -94,16 +91,5 @@ func (s *server) handleListClosures(c echo.Context) error {
 }
 
 func (s *server) handleDeleteClosure(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	cid, err := pathID(c, "closure_id")
-	if err != nil {
-		return err
-	}
-	if err := s.db.DeleteClosure(c.Request().Context(), actor(c), id, cid); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return deleteChild(c, "closure_id", s.db.DeleteClosure)
 }

@@ -51,14 +51,11 @@ func (s *server) handleMyCalendar(rotate bool) echo.HandlerFunc {
 
 func (s *server) handleResourceFeed(rotate bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := pathID(c, "id")
+		r, err := s.pathResource(c)
 		if err != nil {
 			return err
 		}
-		if _, err := s.db.Resource(c.Request().Context(), id); err != nil {
-			return err
-		}
-		secret, err := s.db.FeedSecret(c.Request().Context(), 0, id, rotate)
+		secret, err := s.db.FeedSecret(c.Request().Context(), 0, r.ID, rotate)
 		if err != nil {
 			return err
 		}

@@ -218,6 +218,18 @@ func pathID(c echo.Context, name string) (int64, error) {
 	return id, nil
 }
 
+// pathIDAndBody reads the path's :id and then, with read (decode, or
+// decodeOptional where the body may be left out), the body into v. The
+// address is judged first: one that names nothing is not_found whatever
+// the body says.
+func pathIDAndBody(c echo.Context, read func(echo.Context, any) error, v any) (int64, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return 0, err
+	}
+	return id, read(c, v)
+}
+
 // query reads optional query parameters, collecting what is malformed.
 type query struct {
 	c  echo.Context

@@ -39,16 +39,7 @@ func toResource(r *models.Resource) resourceJSON {
 }
 
 func (s *server) handleCreateResource(c echo.Context) error {
-	var req models.ResourcePatch
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	r := &models.Resource{}
-	req.ApplyTo(r)
-	if err := s.db.CreateResource(c.Request().Context(), r); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, toResource(r))
+	return createFromPatch[models.ResourcePatch](c, s.db.CreateResource, toResource)
 }
 
 type resourcesResponse struct {
@@ -68,8 +59,8 @@ func (s *server) handleListResources(c echo.Context) error {
 	return c.JSON(http.StatusOK, resourcesResponse{Resources: renderAll(list, toResource)})
 }
 
-// pathResource reads the resource the path's :id names: a malformed id is
-// a validation error, an unknown one not_found.
+// pathResource reads the resource the path's :id names: a malformed or an
+// unknown id is not_found.
 func (s *server) pathResource(c echo.Context) (*models.Resource, error) {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -79,25 +70,9 @@ func (s *server) pathResource(c echo.Context) (*models.Resource, error) {
 }
 
 func (s *server) handleGetResource(c echo.Context) error {
-	r, err := s.pathResource(c)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toResource(r))
+	return getByID(c, s.db.Resource, toResource)
 }
 
 func (s *server) handlePatchResource(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req models.ResourcePatch
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	r, err := s.db.UpdateResource(c.Request().Context(), id, req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toResource(r))
+	return patchByID(c, s.db.UpdateResource, toResource)
 }

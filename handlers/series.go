@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -36,7 +37,10 @@ func toSkipped(list []models.Skipped, loc *time.Location) []skippedJSON {
 	return out
 }
 
-func toSeries(se *models.Series, loc *time.Location) seriesJSON {
+// toSeries renders a series at its bookings' offset, or in UTC when it has
+// no bookings to give it.
+func toSeries(se *models.Series) seriesJSON {
+	loc := time.UTC
 	if len(se.Bookings) > 0 {
 		loc = se.Bookings[0].Location()
 	}
@@ -51,26 +55,26 @@ type seriesRequest struct {
 	OnConflict string `json:"on_conflict"`
 }
 
-// decodeSeries reads the body shared by a series and its preview.
-func decodeSeries(c echo.Context) (models.SeriesRequest, error) {
+// seriesFromBody reads the body shared by a series and its preview and
+// hands it, as the caller, to run: the database's create or preview.
+func seriesFromBody(c echo.Context, run func(context.Context, *models.User, models.SeriesRequest) (*models.Series, error)) (*models.Series, error) {
 	var req seriesRequest
 	if err := decode(c, &req); err != nil {
-		return models.SeriesRequest{}, err
+		return nil, err
 	}
 	br, err := req.booking()
-	return models.SeriesRequest{BookingRequest: br, RRule: req.RRule, OnConflict: req.OnConflict}, err
+	if err != nil {
+		return nil, err
+	}
+	return run(c.Request().Context(), actor(c), models.SeriesRequest{BookingRequest: br, RRule: req.RRule, OnConflict: req.OnConflict})
 }
 
 func (s *server) handleCreateSeries(c echo.Context) error {
-	req, err := decodeSeries(c)
+	se, err := seriesFromBody(c, s.db.CreateSeries)
 	if err != nil {
 		return err
 	}
-	se, err := s.db.CreateSeries(c.Request().Context(), actor(c), req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, toSeries(se, time.UTC))
+	return c.JSON(http.StatusCreated, toSeries(se))
 }
 
 type previewResponse struct {
@@ -79,15 +83,11 @@ type previewResponse struct {
 }
 
 func (s *server) handlePreviewSeries(c echo.Context) error {
-	req, err := decodeSeries(c)
+	se, err := seriesFromBody(c, s.db.PreviewSeries)
 	if err != nil {
 		return err
 	}
-	se, err := s.db.PreviewSeries(c.Request().Context(), actor(c), req)
-	if err != nil {
-		return err
-	}
-	out := toSeries(se, time.UTC)
+	out := toSeries(se)
 	return c.JSON(http.StatusOK, previewResponse{Bookings: out.Bookings, Skipped: out.Skipped})
 }
 
@@ -106,20 +106,13 @@ func (s *server) handleListSeries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	toSeriesUTC := func(sr *models.Series) seriesJSON { return toSeries(sr, time.UTC) }
-	return c.JSON(http.StatusOK, seriesListResponse{Series: renderAll(list, toSeriesUTC), Total: total})
+	return c.JSON(http.StatusOK, seriesListResponse{Series: renderAll(list, toSeries), Total: total})
 }
 
 func (s *server) handleGetSeries(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	se, err := s.db.Series(c.Request().Context(), actor(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toSeries(se, time.UTC))
+	return getByID(c, func(ctx context.Context, id int64) (*models.Series, error) {
+		return s.db.Series(ctx, actor(c), id)
+	}, toSeries)
 }
 
 type seriesDecisionRequest struct {
@@ -132,12 +125,9 @@ type seriesDecisionRequest struct {
 // the body is optional, as for a single booking.
 func (s *server) handleDecideSeries(move models.Transition) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := pathID(c, "id")
-		if err != nil {
-			return err
-		}
 		var req seriesDecisionRequest
-		if err := decodeOptional(c, &req); err != nil {
+		id, err := pathIDAndBody(c, decodeOptional, &req)
+		if err != nil {
 			return err
 		}
 		fe := models.FieldErrors{}
@@ -155,6 +145,6 @@ func (s *server) handleDecideSeries(move models.Transition) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, toSeries(se, time.UTC))
+		return c.JSON(http.StatusOK, toSeries(se))
 	}
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"atelier/models"
+	"context"
 	"net/http"
 	"time"
 
@@ -35,16 +36,7 @@ func toSite(s *models.Site) siteJSON {
 }
 
 func (s *server) handleCreateSite(c echo.Context) error {
-	var req models.SitePatch
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	site := &models.Site{}
-	req.ApplyTo(site)
-	if err := s.db.CreateSite(c.Request().Context(), site); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, toSite(site))
+	return createFromPatch[models.SitePatch](c, s.db.CreateSite, toSite)
 }
 
 type sitesResponse struct {
@@ -60,15 +52,7 @@ func (s *server) handleListSites(c echo.Context) error {
 }
 
 func (s *server) handleGetSite(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	site, err := s.db.Site(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toSite(site))
+	return getByID(c, s.db.Site, toSite)
 }
 
 // sitePatchRequest is a site's change, with what lowering a limit below
@@ -80,17 +64,7 @@ type sitePatchRequest struct {
 }
 
 func (s *server) handlePatchSite(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req sitePatchRequest
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	site, err := s.db.UpdateSite(c.Request().Context(), actor(c), id, req.SitePatch, req.Force, req.Reason)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toSite(site))
+	return patchByID(c, func(ctx context.Context, id int64, req sitePatchRequest) (*models.Site, error) {
+		return s.db.UpdateSite(ctx, actor(c), id, req.SitePatch, req.Force, req.Reason)
+	}, toSite)
 }

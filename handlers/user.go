@@ -106,15 +106,7 @@ func (s *server) handleListMembers(c echo.Context) error {
 }
 
 func (s *server) handleGetMember(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	u, err := s.db.User(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toUser(u))
+	return getByID(c, s.db.User, toUser)
 }
 
 type memberPatch struct {
@@ -126,12 +118,9 @@ type memberPatch struct {
 }
 
 func (s *server) handlePatchMember(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
 	var req memberPatch
-	if err := decode(c, &req); err != nil {
+	id, err := pathIDAndBody(c, decode, &req)
+	if err != nil {
 		return err
 	}
 	if req.Password != nil && id == actor(c).ID {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"atelier/models"
+	"context"
 	"net/http"
 	"time"
 
@@ -25,19 +26,12 @@ func toZone(z *models.Zone) zoneJSON {
 }
 
 func (s *server) handleCreateZone(c echo.Context) error {
-	var req models.ZonePatch
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	z := &models.Zone{}
-	req.ApplyTo(z)
-	if z.SiteID <= 0 {
-		return models.Invalid("site_id", "No site has this id.")
-	}
-	if err := s.db.CreateZone(c.Request().Context(), z); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, toZone(z))
+	return createFromPatch[models.ZonePatch](c, func(ctx context.Context, z *models.Zone) error {
+		if z.SiteID <= 0 {
+			return models.Invalid("site_id", "No site has this id.")
+		}
+		return s.db.CreateZone(ctx, z)
+	}, toZone)
 }
 
 type zonesResponse struct {
@@ -58,29 +52,9 @@ func (s *server) handleListZones(c echo.Context) error {
 }
 
 func (s *server) handleGetZone(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	z, err := s.db.Zone(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toZone(z))
+	return getByID(c, s.db.Zone, toZone)
 }
 
 func (s *server) handlePatchZone(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req models.ZonePatch
-	if err := decode(c, &req); err != nil {
-		return err
-	}
-	z, err := s.db.UpdateZone(c.Request().Context(), id, req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, toZone(z))
+	return patchByID(c, s.db.UpdateZone, toZone)
 }
