@@ -23,7 +23,7 @@ type certificationJSON struct {
 
 func toCertification(c *models.Certification) certificationJSON {
 	return certificationJSON{MemberID: c.MemberID, ResourceID: c.ResourceID, ExpiresOn: c.ExpiresOn,
-		GrantedBy: c.GrantedBy, GrantedAt: c.GrantedAt}
+		GrantedBy: c.GrantedBy, GrantedAt: c.GrantedAt.In(c.Location())}
 }
 
 func (s *server) handleCertify(c echo.Context) error {

@@ -37,13 +37,9 @@ func toSkipped(list []models.Skipped, loc *time.Location) []skippedJSON {
 	return out
 }
 
-// toSeries renders a series at its bookings' offset, or in UTC when it has
-// no bookings to give it.
+// toSeries renders a series at its site's offset.
 func toSeries(se *models.Series) seriesJSON {
-	loc := time.UTC
-	if len(se.Bookings) > 0 {
-		loc = se.Bookings[0].Location()
-	}
+	loc := se.Location()
 	return seriesJSON{ID: se.ID, ResourceID: se.ResourceID, MemberID: se.MemberID, RRule: se.RRule,
 		Quantity: se.Quantity, Note: se.Note, CreatedAt: se.CreatedAt.In(loc),
 		Bookings: renderAll(se.Bookings, toBooking), Skipped: toSkipped(se.Skipped, loc)}
@@ -122,11 +118,21 @@ type seriesDecisionRequest struct {
 }
 
 // handleDecideSeries answers approve, reject and cancel of a whole series;
-// the body is optional, as for a single booking.
+// the body is optional, as for a single booking. Only a cancellation takes
+// a range: approve and reject read the body of a single decision, so that
+// a from or to there is an unknown field, not a range silently ignored.
 func (s *server) handleDecideSeries(move models.Transition) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var req seriesDecisionRequest
-		id, err := pathIDAndBody(c, decodeOptional, &req)
+		var id int64
+		var err error
+		if move == models.Cancel {
+			id, err = pathIDAndBody(c, decodeOptional, &req)
+		} else {
+			var d decisionRequest
+			id, err = pathIDAndBody(c, decodeOptional, &d)
+			req.Reason = d.Reason
+		}
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -301,4 +302,79 @@ func TestSeriesDecisions(t *testing.T) {
 			t.Fatalf("cancelling a series with nothing left: want 409 invalid_transition, got %s", r)
 		}
 	})
+}
+
+// TestTimesAtTheSiteOffset: every time an answer gives is written at its
+// site's offset, also where nothing else fixes it: a preview whose every
+// occurrence is refused, and a certification's grant.
+func TestTimesAtTheSiteOffset(t *testing.T) {
+	env, w, m := apitest.NewWithMember(t, "Lotte")
+	other := env.NewUser(t, models.RoleMember, "Ines")
+	// Winter in Brussels: +01:00; summer: +02:00.
+	start, end := apitest.At(2027, 1, 6, 10, 0), apitest.At(2027, 1, 6, 11, 0)
+	atOffset := func(what, s string) {
+		t.Helper()
+		at, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if got, want := at.Format("-07:00"), at.In(testclock.Brussels).Format("-07:00"); got != want {
+			t.Errorf("%s %s: want the site's offset %s", what, s, want)
+		}
+	}
+	env.Must(t, 201, "POST", "/api/v1/series", other.Token, seriesOf(w.Machine, start, end, "FREQ=WEEKLY;COUNT=3"))
+	var p struct {
+		Bookings []struct{} `json:"bookings"`
+		Skipped  []struct {
+			Start, End, Code string
+		} `json:"skipped"`
+	}
+	env.Must(t, 200, "POST", "/api/v1/series/preview", m.Token, seriesOf(w.Machine, start, end, "FREQ=WEEKLY;COUNT=3")).Decode(t, &p)
+	if len(p.Bookings) != 0 || len(p.Skipped) != 3 {
+		t.Fatalf("a preview of taken weeks: %+v", p)
+	}
+	for _, k := range p.Skipped {
+		atOffset("a skipped start", k.Start)
+		atOffset("a skipped end", k.End)
+	}
+	var cert struct {
+		GrantedAt string `json:"granted_at"`
+	}
+	path := fmt.Sprintf("/api/v1/members/%d/certifications", m.ID)
+	env.Must(t, 201, "POST", path, w.Manager.Token, map[string]any{"resource_id": w.Machine}).Decode(t, &cert)
+	atOffset("granted_at", cert.GrantedAt)
+	var list struct {
+		Certifications []struct {
+			GrantedAt string `json:"granted_at"`
+		} `json:"certifications"`
+	}
+	env.Must(t, 200, "GET", path, w.Manager.Token, nil).Decode(t, &list)
+	if len(list.Certifications) != 1 {
+		t.Fatalf("certifications: %+v", list)
+	}
+	atOffset("granted_at listed", list.Certifications[0].GrantedAt)
+}
+
+// TestSeriesRangeOnlyForCancel: approve and reject decide every pending
+// occurrence; a from or to there is refused, not silently ignored.
+func TestSeriesRangeOnlyForCancel(t *testing.T) {
+	env, w, m := apitest.NewWithMember(t, "Amara")
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"requires_approval": true})
+	id := env.Must(t, 201, "POST", "/api/v1/series", m.Token,
+		seriesOf(w.Machine, apitest.At(2027, 1, 6, 10, 0), apitest.At(2027, 1, 6, 11, 0), "FREQ=WEEKLY;COUNT=3")).ID()
+	from := apitest.At(2027, 1, 10, 0, 0)
+	for _, move := range []string{"approve", "reject"} {
+		r := env.Do("POST", fmt.Sprintf("/api/v1/series/%d/%s", id, move), w.Manager.Token, map[string]any{"reason": "x", "from": from})
+		if r.Code != 422 || r.ErrorCode() != "validation" || !strings.Contains(string(r.Body), `"from"`) {
+			t.Fatalf("%s with from: want 422 on from, got %s", move, r)
+		}
+	}
+	var s seriesBody
+	env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/series/%d", id), m.Token, nil).Decode(t, &s)
+	for _, b := range s.Bookings {
+		if b.Status != "pending" {
+			t.Fatalf("a refused decision changed an occurrence: %+v", s.Bookings)
+		}
+	}
+	env.Must(t, 200, "POST", fmt.Sprintf("/api/v1/series/%d/cancel", id), m.Token, map[string]any{"from": from})
 }

@@ -16,7 +16,11 @@ type Certification struct {
 	ExpiresOn  *string
 	GrantedBy  int64
 	GrantedAt  time.Time
+	Timezone   string `gorm:"->;column:timezone"` // the resource's site's, read with it
 }
+
+// Location returns the time zone of the certification's resource's site.
+func (c *Certification) Location() *time.Location { return location(c.Timezone) }
 
 // Certify grants (or renews) a member's certification on a resource. An
 // unknown resource or a malformed date is a validation *Error; an unknown
@@ -32,12 +36,14 @@ func (db *DB) Certify(ctx context.Context, actor *User, memberID, resourceID int
 		if _, err := first[User](tx, memberID, "Member"); err != nil {
 			return err
 		}
-		if _, err := first[Resource](tx, resourceID, "Resource"); err != nil {
+		r, err := first[Resource](resources(tx), resourceID, "Resource")
+		if err != nil {
 			if ErrorCode(err) == CodeNotFound {
 				return Invalid("resource_id", "No resource has this id.")
 			}
 			return err
 		}
+		c.Timezone = r.Timezone
 		// An upsert, so two hosts certifying at once both succeed.
 		if err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "member_id"}, {Name: "resource_id"}},
@@ -68,7 +74,12 @@ func (db *DB) Uncertify(ctx context.Context, actor *User, memberID, resourceID i
 // Certifications lists a member's certifications.
 func (db *DB) Certifications(ctx context.Context, memberID int64) ([]Certification, error) {
 	list := []Certification{}
-	return list, translate(db.r(ctx).Where("member_id = ?", memberID).Order("resource_id").Find(&list).Error)
+	err := db.r(ctx).Table("certifications").Select("certifications.*, sites.timezone AS timezone").
+		Joins("JOIN resources ON resources.id = certifications.resource_id").
+		Joins("JOIN zones ON zones.id = resources.zone_id").
+		Joins("JOIN sites ON sites.id = zones.site_id").
+		Where("certifications.member_id = ?", memberID).Order("certifications.resource_id").Find(&list).Error
+	return list, translate(err)
 }
 
 // HeldCertification is a certification as its member reads it: the

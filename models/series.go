@@ -39,7 +39,11 @@ type Series struct {
 
 	Bookings []Booking `gorm:"-"` // its occurrences, by start
 	Skipped  []Skipped `gorm:"-"` // on creation: the occurrences refused
+	Timezone string    `gorm:"-"` // the site's, from its resource or its bookings
 }
+
+// Location returns the time zone of the series's site.
+func (s *Series) Location() *time.Location { return location(s.Timezone) }
 
 // TableName keeps gorm from inventing a plural of "series".
 func (Series) TableName() string { return "series" }
@@ -214,7 +218,7 @@ func (db *DB) series(ctx context.Context, actor *User, req SeriesRequest, previe
 	now := db.now()
 	s := &Series{ResourceID: req.ResourceID, MemberID: req.MemberID, RRule: req.RRule, StartAt: spans[0].Start,
 		EndAt: spans[0].End, Quantity: req.Quantity, Note: strings.TrimSpace(req.Note), CreatedBy: actor.ID,
-		CreatedAt: now, Bookings: []Booking{}, Skipped: []Skipped{}}
+		CreatedAt: now, Bookings: []Booking{}, Skipped: []Skipped{}, Timezone: r.Timezone}
 	var ids []int64
 	err = db.tx(ctx, func(tx *gorm.DB) error {
 		if err := lockBookable(tx, req.ResourceID); err != nil {
@@ -363,6 +367,7 @@ func (db *DB) fillSeries(ctx context.Context, list []*Series) error {
 	for _, b := range rows {
 		s := byID[*b.SeriesID]
 		s.Bookings = append(s.Bookings, b)
+		s.Timezone = b.Timezone // one resource, so one site, for all
 	}
 	return nil
 }
