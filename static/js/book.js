@@ -43,7 +43,7 @@ export async function render(root, ctx) {
     certs = new Map(res.certifications.map((c) => [c.resource_id, c.expires_on]));
   }, () => { /* unknown: the API's refusal will say it */ });
 
-  store.resources().catch(() => { /* chooseSite says it */ }); // needed with the sites: asked for beside them
+  store.prefetch(); // zones and resources are needed with the sites: asked for beside them
   const sites = await store.sites();
   body.replaceChildren();
   if (!sites.length) {

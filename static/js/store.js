@@ -18,8 +18,16 @@ function once(key, load) {
 }
 
 export const sites = () => once('sites', () => get('/sites').then((r) => r.sites));
-export const zones = (siteId) => once(`zones:${siteId}`, () => get('/zones', { site_id: siteId }).then((r) => r.zones));
+// Every site's zones in one request, so that it can go beside the sites'
+// and the resources' instead of after them.
+const allZones = () => once('zones', () => get('/zones').then((r) => r.zones));
+export const zones = (siteId) => allZones().then((list) => list.filter((z) => z.site_id === siteId));
 export const resources = () => once('resources', () => get('/resources').then((r) => r.resources));
+
+/** prefetch asks for the whole description at once; a failure is the later read's to say. */
+export function prefetch() {
+  for (const load of [sites, allZones, resources]) load().catch(() => {});
+}
 
 /** invalidate forgets everything, so the next read fetches again. */
 export function invalidate() {
