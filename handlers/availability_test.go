@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"strings"
@@ -152,5 +154,123 @@ func TestAvailabilityPretty(t *testing.T) {
 	pretty.Decode(t, &b)
 	if fmt.Sprint(a) != fmt.Sprint(b) {
 		t.Fatal("?pretty changed the answer")
+	}
+}
+
+// A power-limited site: the kiln's booking blocks the welder (7+5 > 10 kW).
+// Writes that free the kiln's time must show in the welder's cached availability.
+func TestAvailabilityCacheSiteLimits(t *testing.T) {
+	cases := []string{"cancel", "closure", "patch_power", "patch_zone"}
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		for _, c := range cases {
+			t.Run(c, func(t *testing.T) {
+				env := apitest.NewOn(t, d)
+				w := newLimitWorkshop(t, env)
+				m := env.NewUser(t, models.RoleMember, "Mina")
+				from, to := apitest.At(2027, 1, 5, 0, 0), apitest.At(2027, 1, 6, 0, 0)
+				at := apitest.At(2027, 1, 5, 9, 15)
+				id := env.Do("POST", "/api/v1/bookings", w.Manager.Token, apitest.Slot(w.kiln, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0)))
+				if id.Code != 201 {
+					t.Fatalf("book: %s", id)
+				}
+				if n := freeAt(t, env, m.Token, w.welder, from, to, at); n != 0 {
+					t.Fatalf("welder should be blocked by power, got %d", n)
+				}
+				switch c {
+				case "cancel":
+					env.Must(t, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/cancel", id.ID()), w.Manager.Token, map[string]any{})
+				case "closure":
+					env.Must(t, 201, "POST", fmt.Sprintf("/api/v1/resources/%d/closures", w.kiln), w.Manager.Token,
+						map[string]any{"start": apitest.At(2027, 1, 5, 8, 0), "end": apitest.At(2027, 1, 5, 12, 0), "reason": "Maintenance"})
+				case "patch_power":
+					env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.kiln), w.Manager.Token, map[string]any{"power_kw": 1})
+				case "patch_zone":
+					site2 := env.Must(t, 201, "POST", "/api/v1/sites", w.Admin.Token, map[string]any{
+						"name": "Other", "timezone": "Europe/Brussels", "floor_area_m2": 500,
+						"opening_hours": []map[string]any{{"days": []int{1, 2, 3, 4, 5, 6, 7}, "from": "08:00", "to": "20:00"}}}).ID()
+					z2 := env.Must(t, 201, "POST", "/api/v1/zones", w.Manager.Token, map[string]any{
+						"site_id": site2, "name": "Prod2", "use": "production", "area_m2": 300}).ID()
+					r := env.Do("PATCH", fmt.Sprintf("/api/v1/resources/%d", w.kiln), w.Manager.Token, map[string]any{"zone_id": z2})
+					if r.Code != 200 {
+						t.Skipf("zone move refused: %s", r)
+					}
+				}
+				// Fresh view, bypassing the cache: another window key.
+				fresh := freeAt(t, env, m.Token, w.welder, from, apitest.At(2027, 1, 6, 1, 0), at)
+				cached := freeAt(t, env, m.Token, w.welder, from, to, at)
+				if fresh != cached {
+					t.Errorf("%s: welder cached answer %d, fresh answer %d: stale cache", c, cached, fresh)
+				}
+			})
+		}
+	})
+}
+
+// The dangerous direction: a write makes a slot unavailable, the cache still shows it free.
+func TestAvailabilityCacheSiteLimitsNeverFreeWrongly(t *testing.T) {
+	env := apitest.NewOn(t, models.SQLite)
+	w := newLimitWorkshop(t, env)
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.kiln), w.Manager.Token, map[string]any{"power_kw": 3})
+	from, to := apitest.At(2027, 1, 5, 0, 0), apitest.At(2027, 1, 6, 0, 0)
+	at := apitest.At(2027, 1, 5, 9, 15)
+	env.Must(t, 201, "POST", "/api/v1/bookings", w.Manager.Token, apitest.Slot(w.kiln, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0)))
+	if n := freeAt(t, env, w.Manager.Token, w.welder, from, to, at); n != 1 {
+		t.Fatalf("welder should be free (3+5 <= 10 kW), got %d", n)
+	}
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.kiln), w.Manager.Token, map[string]any{"power_kw": 7})
+	if n := freeAt(t, env, w.Manager.Token, w.welder, from, to, at); n != 0 {
+		fresh := freeAt(t, env, w.Manager.Token, w.welder, from, apitest.At(2027, 1, 6, 1, 0), at)
+		t.Errorf("after the kiln's PATCH to 7 kW the cached welder answer still shows free (fresh answer: %d)", fresh)
+	}
+	r := env.Do("POST", "/api/v1/bookings", w.Manager.Token, apitest.Slot(w.welder, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 9, 30)))
+	t.Logf("booking the welder now: %d %s", r.Code, r.ErrorCode())
+}
+
+// Server A's sync counter runs ahead of B's; B then takes A's "sync<n>"
+// for its own and serves from its cache before A's write has been seen.
+func TestAvailabilityCacheOwnSyncOnly(t *testing.T) {
+	if apitest.DefaultDialect() != models.Postgres {
+		t.Skip("postgres only")
+	}
+	a, b := apitest.TwoServers(t, models.Postgres)
+	w := a.NewWorkshop(t)
+	m := a.NewUser(t, models.RoleMember, "Mina")
+	from, to := apitest.At(2027, 1, 5, 0, 0), apitest.At(2027, 1, 6, 0, 0)
+	path := fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.Machine, url.QueryEscape(from), url.QueryEscape(to))
+	warm := 2000
+	for i := 0; i < warm; i++ { // A's syncs: 1..warm
+		a.Must(t, 200, "GET", path, m.Token, nil)
+	}
+	// Flood the channel so that listeners lag behind.
+	flood, err := sql.Open("pgx", a.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer flood.Close()
+	var stop atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for !stop.Load() {
+			flood.ExecContext(context.Background(), "SELECT pg_notify('atelier_availability', 'x' || g) FROM generate_series(1, 20000) g")
+		}
+	}()
+	stale := 0
+	rounds := 20
+	for round := 0; round < rounds; round++ {
+		start := apitest.At(2027, 1, 5, 8+round/2, 30*(round%2))
+		end := apitest.At(2027, 1, 5, 8+round/2, 30*(round%2)+30)
+		if n := freeAt(t, b, m.Token, w.Machine, from, to, start); n != 1 {
+			t.Fatalf("round %d: should be free before, got %d", round, n)
+		}
+		a.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, start, end))
+		if n := freeAt(t, b, m.Token, w.Machine, from, to, start); n != 0 {
+			stale++
+		}
+	}
+	stop.Store(true)
+	<-done
+	if stale > 0 {
+		t.Errorf("B showed an acknowledged booking's slot free in %d of %d rounds", stale, rounds)
 	}
 }
