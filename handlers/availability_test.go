@@ -15,6 +15,12 @@ import (
 	"atelier/models"
 )
 
+// availabilityPath is the availability route of resource id from from to
+// to (RFC 3339), query-escaped.
+func availabilityPath(id int64, from, to string) string {
+	return fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", id, url.QueryEscape(from), url.QueryEscape(to))
+}
+
 // freeAt returns what availability on env says is free at the instant at
 // (RFC 3339) of resource id, over the day around it.
 func freeAt(t *testing.T, env *apitest.Env, token string, id int64, from, to, at string) int {
@@ -25,8 +31,7 @@ func freeAt(t *testing.T, env *apitest.Env, token string, id int64, from, to, at
 			Available  int
 		}
 	}
-	env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", id,
-		url.QueryEscape(from), url.QueryEscape(to)), token, nil).Decode(t, &av)
+	env.Must(t, 200, "GET", availabilityPath(id, from, to), token, nil).Decode(t, &av)
 	when, err := time.Parse(time.RFC3339, at)
 	if err != nil {
 		t.Fatal(err)
@@ -67,8 +72,7 @@ func TestAvailabilityCacheNeverStale(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					path := fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.Machine,
-						url.QueryEscape(from), url.QueryEscape(to))
+					path := availabilityPath(w.Machine, from, to)
 					for !stop.Load() {
 						if r := b.Do("GET", path, m.Token, nil); r.Code != 200 {
 							t.Errorf("reader: %s", r)
@@ -142,8 +146,7 @@ func TestAvailabilityCacheFollowsEveryWrite(t *testing.T) {
 // indents any other, and the answer is the same JSON.
 func TestAvailabilityPretty(t *testing.T) {
 	env, w, m := apitest.NewWithMember(t, "Mina")
-	path := fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.Machine,
-		url.QueryEscape(apitest.At(2027, 1, 5, 0, 0)), url.QueryEscape(apitest.At(2027, 1, 6, 0, 0)))
+	path := availabilityPath(w.Machine, apitest.At(2027, 1, 5, 0, 0), apitest.At(2027, 1, 6, 0, 0))
 	plain := env.Must(t, 200, "GET", path, m.Token, nil)
 	pretty := env.Must(t, 200, "GET", path+"&pretty", m.Token, nil)
 	if !strings.Contains(string(pretty.Body), "\n  \"") || strings.Contains(string(plain.Body), "\n  \"") {
@@ -236,7 +239,7 @@ func TestAvailabilityCacheOwnSyncOnly(t *testing.T) {
 	w := a.NewWorkshop(t)
 	m := a.NewUser(t, models.RoleMember, "Mina")
 	from, to := apitest.At(2027, 1, 5, 0, 0), apitest.At(2027, 1, 6, 0, 0)
-	path := fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.Machine, url.QueryEscape(from), url.QueryEscape(to))
+	path := availabilityPath(w.Machine, from, to)
 	warm := 2000
 	for i := 0; i < warm; i++ { // A's syncs: 1..warm
 		a.Must(t, 200, "GET", path, m.Token, nil)
