@@ -312,8 +312,7 @@ func BenchmarkSeries52(b *testing.B) {
 		b.StopTimer()
 		machine := env.Must(b, 201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{
 			"zone_id": w.ZoneID, "name": fmt.Sprintf("Laser %d", i), "kind": "machine"}).ID()
-		body := apitest.Slot(machine, apitest.At(2027, 1, 5, 18, 0), apitest.At(2027, 1, 5, 20, 0))
-		body["rrule"] = "FREQ=WEEKLY;COUNT=52"
+		body := seriesOf(machine, apitest.At(2027, 1, 5, 18, 0), apitest.At(2027, 1, 5, 20, 0), "FREQ=WEEKLY;COUNT=52")
 		b.StartTimer()
 		env.Must(b, 201, "POST", "/api/v1/series", m.Token, body)
 	}
