@@ -12,27 +12,6 @@ import (
 	"atelier/models"
 )
 
-// TestQuotaRace sends two bookings at once that each fit the weekly quota
-// alone but not together: exactly one is refused, on both databases.
-func TestQuotaRace(t *testing.T) {
-	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
-		env := apitest.NewOn(t, d)
-		w := env.NewWorkshop(t)
-		env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"max_hours_per_week": 3})
-		m := env.NewUser(t, models.RoleMember, "Member")
-		for round := 0; round < 6; round++ {
-			day := 5 + round*7 // a fresh ISO week each round
-			codes := apitest.Tally(apitest.Burst(2, func(i int) int {
-				return env.Do("POST", "/api/v1/bookings", m.Token,
-					apitest.Slot(w.Machine, apitest.At(2027, 1, day, 9+i*4, 0), apitest.At(2027, 1, day, 11+i*4, 0))).Code
-			}))
-			if codes[201] != 1 || codes[422] != 1 {
-				t.Fatalf("round %d: want one 201 and one 422 quota_exceeded, got %v", round, codes)
-			}
-		}
-	})
-}
-
 // TestAuditEntries checks that each decision writes its audit entry, with
 // who did it, and that only admins read the log.
 func TestAuditEntries(t *testing.T) {

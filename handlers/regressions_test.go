@@ -58,23 +58,6 @@ func TestQueryOffsetsDoNotMatter(t *testing.T) {
 	}
 }
 
-// TestQuotaWeekStartsAtLocalMidnight: a booking in the first hours of a
-// local Monday counts in that week's quota.
-func TestQuotaWeekStartsAtLocalMidnight(t *testing.T) {
-	env := apitest.New(t)
-	w := env.NewWorkshop(t)
-	all := []int{1, 2, 3, 4, 5, 6, 7}
-	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.SiteID), w.Admin.Token, map[string]any{
-		"opening_hours": []map[string]any{{"days": all, "from": "00:00", "to": "24:00"}}, "quiet_hours": []any{}})
-	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"max_hours_per_week": 2})
-	m := env.NewUser(t, models.RoleMember, "Member")
-	env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 11, 0, 0), apitest.At(2027, 1, 11, 1, 0)))
-	r := env.Do("POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 11, 2, 0), apitest.At(2027, 1, 11, 4, 0)))
-	if r.Code != 422 || r.ErrorCode() != "quota_exceeded" {
-		t.Fatalf("3 h in a week with a 2 h quota: want 422 quota_exceeded, got %s", r)
-	}
-}
-
 // TestClosureFromThePastKeepsHistory: a closure that started earlier
 // cancels what has not ended yet, not what already happened.
 func TestClosureFromThePastKeepsHistory(t *testing.T) {
