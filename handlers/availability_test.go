@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"atelier/internal/apitest"
+	"atelier/internal/apitest/testclock"
 	"atelier/models"
 )
 
@@ -275,5 +276,38 @@ func TestAvailabilityCacheOwnSyncOnly(t *testing.T) {
 	<-done
 	if stale > 0 {
 		t.Errorf("B showed an acknowledged booking's slot free in %d of %d rounds", stale, rounds)
+	}
+}
+
+// TestQueryOffsetsDoNotMatter: the same instants asked with any offset
+// give the same answers (SQLite compares times as text).
+func TestQueryOffsetsDoNotMatter(t *testing.T) {
+	env, w, m := apitest.NewWithMember(t, "Member")
+	env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 10, 0), apitest.At(2027, 1, 5, 11, 0)))
+	free := func(from, to string) int {
+		var av struct {
+			Intervals []struct {
+				Start     time.Time
+				Available int
+			}
+		}
+		env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/resources/%d/availability?from=%s&to=%s", w.Machine, from, to), m.Token, nil).Decode(t, &av)
+		for _, iv := range av.Intervals {
+			if iv.Start.Equal(time.Date(2027, 1, 5, 10, 0, 0, 0, testclock.Brussels)) {
+				return iv.Available
+			}
+		}
+		return -1
+	}
+	for _, q := range [][2]string{{"2027-01-05T09:00:00Z", "2027-01-05T11:00:00Z"}, {"2027-01-05T10:00:00%2B01:00", "2027-01-05T12:00:00%2B01:00"},
+		{"2027-01-05T05:00:00-04:00", "2027-01-05T07:00:00-04:00"}} {
+		if got := free(q[0], q[1]); got != 0 {
+			t.Errorf("availability asked as %s..%s shows %d free at 10:00, want 0 (taken)", q[0], q[1], got)
+		}
+	}
+	var list struct{ Total int }
+	env.Must(t, 200, "GET", "/api/v1/bookings?from=2027-01-05T10:30:00%2B01:00&to=2027-01-05T10:45:00%2B01:00", m.Token, nil).Decode(t, &list)
+	if list.Total != 1 {
+		t.Errorf("the booking list from an offset range holds %d, want 1", list.Total)
 	}
 }
