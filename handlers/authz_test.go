@@ -404,6 +404,13 @@ func authzMatrix() []authzRoute {
 			}
 		}
 	}
+	// patchAccount is the row of PATCH /api/v1/members/:id that sets field
+	// to value on a fresh account of role, named for the variant.
+	patchAccount := func(variant string, role models.Role, field string, value any, want wantByActor) authzRoute {
+		return authzRoute{name: "PATCH /api/v1/members/:id " + variant, path: "/api/v1/members/{target}",
+			setup: freshAccount(role), body: fixedBody(map[string]any{field: value}),
+			want: want, check: unchangedAccount(field)}
+	}
 	decided := func(status string) func(t *testing.T, w *authzWorld, f authzFixture, a authzActor, r *apitest.Response) {
 		return func(t *testing.T, w *authzWorld, f authzFixture, a authzActor, r *apitest.Response) {
 			want := "pending"
@@ -500,27 +507,13 @@ func authzMatrix() []authzRoute {
 			count: membersTotal, delta: 1},
 		{name: "GET /api/v1/members", want: allowHosts(wantOK)},
 		{name: "GET /api/v1/members/:id", path: "/api/v1/members/{member}", want: allowHosts(wantOK)},
-		{name: "PATCH /api/v1/members/:id name of a member", path: "/api/v1/members/{target}",
-			setup: freshAccount(models.RoleMember), body: fixedBody(map[string]any{"name": "Renamed"}),
-			want: allowHosts(wantOK), check: unchangedAccount("name")},
-		{name: "PATCH /api/v1/members/:id name of a manager", path: "/api/v1/members/{target}",
-			setup: freshAccount(models.RoleManager), body: fixedBody(map[string]any{"name": "Renamed"}),
-			want: allowAdmins(wantOK), check: unchangedAccount("name")},
-		{name: "PATCH /api/v1/members/:id name of an admin", path: "/api/v1/members/{target}",
-			setup: freshAccount(models.RoleAdmin), body: fixedBody(map[string]any{"name": "Renamed"}),
-			want: allowAdmins(wantOK), check: unchangedAccount("name")},
-		{name: "PATCH /api/v1/members/:id password of an admin", path: "/api/v1/members/{target}",
-			setup: freshAccount(models.RoleAdmin), body: fixedBody(map[string]any{"password": "a brand new password"}),
-			want: allowAdmins(wantOK), check: unchangedAccount("password")},
-		{name: "PATCH /api/v1/members/:id password of a member", path: "/api/v1/members/{target}",
-			setup: freshAccount(models.RoleMember), body: fixedBody(map[string]any{"password": "a brand new password"}),
-			want: allowHosts(wantOK), check: unchangedAccount("password")},
-		{name: "PATCH /api/v1/members/:id deactivate a member", path: "/api/v1/members/{target}",
-			setup: freshAccount(models.RoleMember), body: fixedBody(map[string]any{"active": false}),
-			want: allowAdmins(wantOK), check: unchangedAccount("active")},
-		{name: "PATCH /api/v1/members/:id promote a member", path: "/api/v1/members/{target}",
-			setup: freshAccount(models.RoleMember), body: fixedBody(map[string]any{"role": "manager"}),
-			want: allowAdmins(wantOK), check: unchangedAccount("role")},
+		patchAccount("name of a member", models.RoleMember, "name", "Renamed", allowHosts(wantOK)),
+		patchAccount("name of a manager", models.RoleManager, "name", "Renamed", allowAdmins(wantOK)),
+		patchAccount("name of an admin", models.RoleAdmin, "name", "Renamed", allowAdmins(wantOK)),
+		patchAccount("password of an admin", models.RoleAdmin, "password", "a brand new password", allowAdmins(wantOK)),
+		patchAccount("password of a member", models.RoleMember, "password", "a brand new password", allowHosts(wantOK)),
+		patchAccount("deactivate a member", models.RoleMember, "active", false, allowAdmins(wantOK)),
+		patchAccount("promote a member", models.RoleMember, "role", "manager", allowAdmins(wantOK)),
 		{name: "PATCH /api/v1/members/:id promote oneself", path: "/api/v1/members/{self}",
 			body: fixedBody(map[string]any{"role": "admin"}), want: allowAdmins(wantOK),
 			check: func(t *testing.T, w *authzWorld, f authzFixture, a authzActor, r *apitest.Response) {

@@ -293,3 +293,21 @@ func TestCalendarFeedRotationRace(t *testing.T) {
 		}
 	})
 }
+
+// TestFeedRateLimit: one address polling feeds far faster than a calendar
+// client would is told to slow down, in the contract's shape.
+func TestFeedRateLimit(t *testing.T) {
+	env := apitest.New(t)
+	codes := map[int]int{}
+	var last *apitest.Response
+	for i := 0; i < 80; i++ {
+		last = env.Do("GET", "/calendar/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.ics", "", nil)
+		codes[last.Code]++
+	}
+	if codes[404] < 50 || codes[429] == 0 {
+		t.Fatalf("80 quick feed requests from one address: got %v, want about 60 404s then 429s", codes)
+	}
+	if last.ErrorCode() != "rate_limited" || last.Header.Get("Retry-After") == "" {
+		t.Fatalf("the limited answer: %s %v", last, last.Header)
+	}
+}

@@ -623,3 +623,25 @@ func TestLoginNeedsJSON(t *testing.T) {
 		t.Fatalf("application/json; charset=utf-8: %s", r)
 	}
 }
+
+// TestSecurityHeaders: every answer carries the headers that keep the
+// frontend to itself.
+func TestSecurityHeaders(t *testing.T) {
+	env := apitest.New(t)
+	for _, path := range []string{"/healthz", "/api/v1/me", "/api/v1/nowhere"} {
+		r := env.Do("GET", path, "", nil)
+		for h, want := range map[string]string{
+			"Content-Security-Policy": "default-src 'self'",
+			"X-Content-Type-Options":  "nosniff",
+			"Referrer-Policy":         "same-origin",
+			"X-Frame-Options":         "DENY",
+		} {
+			if got := r.Header.Get(h); !strings.Contains(got, want) {
+				t.Errorf("%s: %s = %q, want it to hold %q", path, h, got, want)
+			}
+		}
+		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: CSP %q does not forbid framing", path, csp)
+		}
+	}
+}

@@ -21,9 +21,8 @@ func TestNotFound(t *testing.T) {
 	t.Parallel()
 	env, w, g := newGuarded(t)
 	admin, mgr := w.Admin.Token, w.Manager.Token
-	member := env.NewUser(t, models.RoleMember, "Nina Member")
+	member, mine := memberWithBooking(t, env, w, "Nina Member")
 	other := env.NewUser(t, models.RoleMember, "Omar Other")
-	mine := env.Must(t, 201, "POST", "/api/v1/bookings", member.Token, bookingBody(w.Machine, 5, 10, 0, 5, 11, 0)).ID()
 	clo := env.Must(t, 201, "POST", fmt.Sprintf("/api/v1/resources/%d/closures", w.Machine), mgr, map[string]any{
 		"start": jan(9, 8, 0), "end": jan(9, 20, 0), "reason": "Inventory"})
 	var cl struct{ Closure struct{ ID int64 } }

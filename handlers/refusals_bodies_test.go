@@ -21,8 +21,7 @@ func TestMalformedBodies(t *testing.T) {
 	t.Parallel()
 	env, w, g := newGuarded(t)
 	admin, mgr := w.Admin.Token, w.Manager.Token
-	member := env.NewUser(t, models.RoleMember, "Bea Body")
-	booked := env.Must(t, 201, "POST", "/api/v1/bookings", member.Token, bookingBody(w.Machine, 5, 10, 0, 5, 11, 0)).ID()
+	member, booked := memberWithBooking(t, env, w, "Bea Body")
 
 	// The body of approve and cancel is optional, but one that is sent must
 	// still be a JSON object.
@@ -210,8 +209,7 @@ func TestTextThatCannotBeStored(t *testing.T) {
 	t.Parallel()
 	env, w, g := newGuarded(t)
 	admin, mgr := w.Admin.Token, w.Manager.Token
-	member := env.NewUser(t, models.RoleMember, "Nul Member")
-	pending := env.Must(t, 201, "POST", "/api/v1/bookings", member.Token, bookingBody(w.Machine, 5, 10, 0, 5, 11, 0)).ID()
+	member, pending := memberWithBooking(t, env, w, "Nul Member")
 	nul := "a\x00b"
 	cases := []struct {
 		name, method, path, token string

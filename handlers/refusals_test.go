@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"atelier/internal/apitest"
+	"atelier/models"
 )
 
 // The refusals of the API, each asserted by status, error code and the
@@ -196,6 +197,15 @@ func newGuarded(t *testing.T) (*apitest.Env, apitest.Workshop, guard) {
 	env := apitest.New(t)
 	w := env.NewWorkshop(t)
 	return env, w, guard{env, w.Admin.Token}
+}
+
+// memberWithBooking adds a member called name, with a booking of the
+// machine on 5 January, 10:00-11:00; it returns the member and the
+// booking's id.
+func memberWithBooking(t *testing.T, env *apitest.Env, w apitest.Workshop, name string) (apitest.User, int64) {
+	t.Helper()
+	member := env.NewUser(t, models.RoleMember, name)
+	return member, env.Must(t, 201, "POST", "/api/v1/bookings", member.Token, bookingBody(w.Machine, 5, 10, 0, 5, 11, 0)).ID()
 }
 
 // refuse sends a request and fails unless it is refused with status and

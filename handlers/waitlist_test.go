@@ -229,3 +229,26 @@ func TestWaitlistPages(t *testing.T) {
 		t.Fatalf("a page over 1000: want 422, got %s", r)
 	}
 }
+
+// BenchmarkCancel compares a plain cancellation with one that promotes a
+// waiter in the same transaction (the target: at most twice as long).
+func BenchmarkCancel(b *testing.B) {
+	for _, waiter := range []bool{false, true} {
+		b.Run(fmt.Sprintf("waiter=%v", waiter), func(b *testing.B) {
+			env := apitest.New(b)
+			w := env.NewWorkshop(b)
+			holder, other := env.NewUser(b, models.RoleMember, "Holder"), env.NewUser(b, models.RoleMember, "Waiter")
+			for i := 0; b.Loop(); i++ {
+				b.StopTimer()
+				day, hour := 5+i/12%300, 8+i%12
+				slot := apitest.Slot(w.Machine, apitest.At(2027, 1, day, hour, 0), apitest.At(2027, 1, day, hour+1, 0))
+				id := env.Must(b, 201, "POST", "/api/v1/bookings", holder.Token, slot).ID()
+				if waiter {
+					env.Must(b, 201, "POST", "/api/v1/waitlist", other.Token, slot)
+				}
+				b.StartTimer()
+				env.Must(b, 200, "POST", fmt.Sprintf("/api/v1/bookings/%d/cancel", id), holder.Token, nil)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"bytes"
 	"fmt"
 	"testing"
 	"time"
@@ -129,4 +130,73 @@ func TestLongBookingsStayInTheWay(t *testing.T) {
 			t.Fatalf("availability on the ninth day: %+v", av)
 		}
 	})
+}
+
+// The answer of a booking creation equals the booking read back.
+func TestBookingAnswerEqualsReadBack(t *testing.T) {
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		env := apitest.NewOn(t, d)
+		w := env.NewWorkshop(t)
+		m := env.NewUser(t, models.RoleMember, "Mina")
+		appr := env.Must(t, 201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{
+			"zone_id": w.ZoneID, "name": "Lathe", "kind": "machine", "slot_minutes": 30, "requires_approval": true, "buffer_minutes": 15}).ID()
+		cases := []struct {
+			token string
+			body  map[string]any
+		}{
+			{m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0))},
+			{m.Token, apitest.Slot(appr, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0))},
+			{w.Manager.Token, map[string]any{"resource_id": w.Machine, "member_id": m.ID, "start": apitest.At(2027, 1, 6, 9, 0), "end": apitest.At(2027, 1, 6, 10, 0), "note": "  hi  "}},
+			{m.Token, map[string]any{"resource_id": w.Space, "quantity": 3, "start": "2027-01-07T09:00:00.1234567+01:00", "end": "2027-01-07T10:00:00.9999999+01:00"}},
+		}
+		for i, c := range cases {
+			r := env.Do("POST", "/api/v1/bookings", c.token, c.body)
+			if r.Code != 201 {
+				t.Logf("case %d: %s", i, r)
+				continue
+			}
+			g := env.Must(t, 200, "GET", fmt.Sprintf("/api/v1/bookings/%d", r.ID()), c.token, nil)
+			if !bytes.Equal(bytes.TrimSpace(r.Body), bytes.TrimSpace(g.Body)) {
+				t.Errorf("case %d differs:\nPOST %s\nGET  %s", i, r.Body, g.Body)
+			}
+		}
+	})
+}
+
+// TestQuotaRace sends two bookings at once that each fit the weekly quota
+// alone but not together: exactly one is refused, on both databases.
+func TestQuotaRace(t *testing.T) {
+	apitest.EachDialect(t, func(t *testing.T, d models.Dialect) {
+		env := apitest.NewOn(t, d)
+		w := env.NewWorkshop(t)
+		env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"max_hours_per_week": 3})
+		m := env.NewUser(t, models.RoleMember, "Member")
+		for round := 0; round < 6; round++ {
+			day := 5 + round*7 // a fresh ISO week each round
+			codes := apitest.Tally(apitest.Burst(2, func(i int) int {
+				return env.Do("POST", "/api/v1/bookings", m.Token,
+					apitest.Slot(w.Machine, apitest.At(2027, 1, day, 9+i*4, 0), apitest.At(2027, 1, day, 11+i*4, 0))).Code
+			}))
+			if codes[201] != 1 || codes[422] != 1 {
+				t.Fatalf("round %d: want one 201 and one 422 quota_exceeded, got %v", round, codes)
+			}
+		}
+	})
+}
+
+// TestQuotaWeekStartsAtLocalMidnight: a booking in the first hours of a
+// local Monday counts in that week's quota.
+func TestQuotaWeekStartsAtLocalMidnight(t *testing.T) {
+	env := apitest.New(t)
+	w := env.NewWorkshop(t)
+	all := []int{1, 2, 3, 4, 5, 6, 7}
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.SiteID), w.Admin.Token, map[string]any{
+		"opening_hours": []map[string]any{{"days": all, "from": "00:00", "to": "24:00"}}, "quiet_hours": []any{}})
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/resources/%d", w.Machine), w.Manager.Token, map[string]any{"max_hours_per_week": 2})
+	m := env.NewUser(t, models.RoleMember, "Member")
+	env.Must(t, 201, "POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 11, 0, 0), apitest.At(2027, 1, 11, 1, 0)))
+	r := env.Do("POST", "/api/v1/bookings", m.Token, apitest.Slot(w.Machine, apitest.At(2027, 1, 11, 2, 0), apitest.At(2027, 1, 11, 4, 0)))
+	if r.Code != 422 || r.ErrorCode() != "quota_exceeded" {
+		t.Fatalf("3 h in a week with a 2 h quota: want 422 quota_exceeded, got %s", r)
+	}
 }

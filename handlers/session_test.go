@@ -132,3 +132,16 @@ func TestTokenCacheOtherServer(t *testing.T) {
 		})
 	}
 }
+
+// TestTokensExpire: a token stops working after its lifetime.
+func TestTokensExpire(t *testing.T) {
+	env := apitest.New(t)
+	m := env.NewUser(t, models.RoleMember, "Member")
+	env.Must(t, 200, "GET", "/api/v1/me", m.Token, nil)
+	env.Clock.Set(testclock.Start.Add(models.TokenLifetime - time.Minute))
+	env.Must(t, 200, "GET", "/api/v1/me", m.Token, nil)
+	env.Clock.Set(testclock.Start.Add(models.TokenLifetime + time.Minute))
+	if r := env.Do("GET", "/api/v1/me", m.Token, nil); r.Code != 401 || r.ErrorCode() != "unauthorized" {
+		t.Fatalf("an expired token: want 401, got %s", r)
+	}
+}
