@@ -546,6 +546,81 @@ func TestOpenAPIScenario(t *testing.T) {
 		c.bad(t, manager, "GET", "/api/v1/reports/usage"+q("site_id", fmt.Sprint(forest)), nil, 422, "validation")
 	})
 
+	step("series and waiting list", func(t *testing.T) {
+		// Mondays of February 2027 on the test workshop's machine.
+		weekly := func(extra ...any) map[string]any {
+			return slot(w.Machine, at(2027, 2, 1, 10, 0), at(2027, 2, 1, 11, 0), append([]any{"rrule", "FREQ=WEEKLY;COUNT=3"}, extra...)...)
+		}
+		c.ok(t, mia, "POST", "/api/v1/series/preview", weekly(), 200)
+		c.bad(t, mia, "POST", "/api/v1/series/preview", slot(w.Machine, at(2027, 2, 1, 10, 0), at(2027, 2, 1, 11, 0)), 422, "validation")
+		series := idOf(t, c.ok(t, mia, "POST", "/api/v1/series", weekly("note", "Série de découpe"), 201))
+		c.fail(t, noe, "POST", "/api/v1/series", weekly(), 409, "conflict")
+		c.fail(t, noe, "POST", "/api/v1/series", weekly("on_conflict", "skip"), 409, "conflict")
+		c.bad(t, noe, "POST", "/api/v1/series", weekly("on_conflict", "maybe"), 422, "validation")
+		c.ok(t, mia, "GET", "/api/v1/series", nil, 200)
+		c.ok(t, manager, "GET", "/api/v1/series"+q("resource_id", fmt.Sprint(w.Machine)), nil, 200)
+		c.ok(t, mia, "GET", p("/api/v1/series/%d", series), nil, 200)
+		c.fail(t, noe, "GET", p("/api/v1/series/%d", series), nil, 404, "not_found")
+		c.fail(t, manager, "POST", p("/api/v1/series/%d/approve", series), nil, 409, "invalid_transition")
+		c.fail(t, manager, "POST", p("/api/v1/series/%d/approve", series), map[string]any{"from": at(2027, 2, 8, 0, 0)}, 422, "validation")
+		c.fail(t, manager, "POST", p("/api/v1/series/%d/reject", series), map[string]any{"reason": "Complet"}, 409, "invalid_transition")
+		c.fail(t, mia, "POST", p("/api/v1/series/%d/approve", series), nil, 403, "forbidden")
+
+		// Noé waits for the first Monday; Mia's holiday frees it.
+		first := slot(w.Machine, at(2027, 2, 1, 10, 0), at(2027, 2, 1, 11, 0))
+		entry := idOf(t, c.ok(t, noe, "POST", "/api/v1/waitlist", first, 201))
+		c.fail(t, noe, "POST", "/api/v1/waitlist", first, 409, "conflict")
+		c.fail(t, noe, "POST", "/api/v1/waitlist", slot(w.Machine, at(2027, 2, 1, 14, 0), at(2027, 2, 1, 15, 0)), 422, "slot_free")
+		c.fail(t, noe, "POST", "/api/v1/waitlist", slot(w.Machine, at(2027, 2, 1, 10, 0), at(2027, 2, 1, 11, 0), "note", "vite"), 422, "validation")
+		later := idOf(t, c.ok(t, noe, "POST", "/api/v1/waitlist", slot(w.Machine, at(2027, 2, 8, 10, 0), at(2027, 2, 8, 11, 0)), 201))
+		c.ok(t, noe, "GET", "/api/v1/waitlist", nil, 200)
+		c.ok(t, manager, "GET", "/api/v1/waitlist"+q("resource_id", fmt.Sprint(w.Machine)), nil, 200)
+		c.fail(t, mia, "DELETE", p("/api/v1/waitlist/%d", later), nil, 404, "not_found")
+		c.ok(t, noe, "DELETE", p("/api/v1/waitlist/%d", later), nil, 204)
+		c.ok(t, mia, "POST", p("/api/v1/series/%d/cancel", series), map[string]any{"reason": "Vacances",
+			"from": at(2027, 2, 1, 0, 0), "to": at(2027, 2, 2, 0, 0)}, 200)
+		c.fail(t, noe, "DELETE", p("/api/v1/waitlist/%d", entry), nil, 409, "invalid_transition")
+
+		// Noé is told; reading marks it read.
+		var inbox struct {
+			Notifications []struct {
+				ID   int64  `json:"id"`
+				Kind string `json:"kind"`
+			} `json:"notifications"`
+		}
+		c.ok(t, noe, "GET", "/api/v1/me/notifications", nil, 200).Decode(t, &inbox)
+		if len(inbox.Notifications) == 0 || inbox.Notifications[0].Kind != "waitlist_booked" {
+			t.Fatalf("Noé's notifications after the promotion: %+v", inbox.Notifications)
+		}
+		c.ok(t, noe, "POST", p("/api/v1/me/notifications/%d/read", inbox.Notifications[0].ID), nil, 204)
+		c.fail(t, mia, "POST", p("/api/v1/me/notifications/%d/read", inbox.Notifications[0].ID), nil, 404, "not_found")
+		c.ok(t, mia, "POST", "/api/v1/me/notifications/read", nil, 204)
+		c.ok(t, noe, "GET", "/api/v1/me/notifications"+q("unread", "true"), nil, 200)
+		c.ok(t, mia, "GET", "/api/v1/me/certifications", nil, 200)
+	})
+
+	step("site limits", func(t *testing.T) {
+		// A 12 kW building where one loud machine runs at a time.
+		site := p("/api/v1/sites/%d", w.SiteID)
+		c.ok(t, manager, "PATCH", p("/api/v1/resources/%d", w.Machine), map[string]any{"power_kw": 5, "nuisance": "loud"}, 200)
+		kiln := idOf(t, c.ok(t, manager, "POST", "/api/v1/resources", map[string]any{
+			"zone_id": w.ZoneID, "name": "Four", "kind": "machine", "power_kw": 6, "nuisance": "loud", "slot_minutes": 30}, 201))
+		compressor := idOf(t, c.ok(t, manager, "POST", "/api/v1/resources", map[string]any{
+			"zone_id": w.ZoneID, "name": "Compresseur", "kind": "machine", "power_kw": 8, "slot_minutes": 30}, 201))
+		c.ok(t, admin, "PATCH", site, map[string]any{"power_kw": 12, "loud_at_once": 1}, 200)
+		c.bad(t, admin, "PATCH", site, map[string]any{"power_kw": -1}, 422, "validation")
+		c.ok(t, mia, "POST", "/api/v1/bookings", slot(w.Machine, at(2027, 2, 10, 10, 0), at(2027, 2, 10, 12, 0)), 201)
+		c.fail(t, noe, "POST", "/api/v1/bookings", slot(kiln, at(2027, 2, 10, 11, 0), at(2027, 2, 10, 12, 0)), 409, "noise_limit")
+		c.fail(t, noe, "POST", "/api/v1/bookings", slot(compressor, at(2027, 2, 10, 10, 0), at(2027, 2, 10, 11, 0)), 409, "power_exceeded")
+		c.fail(t, noe, "POST", "/api/v1/waitlist", slot(compressor, at(2027, 2, 10, 10, 0), at(2027, 2, 10, 11, 0)), 409, "power_exceeded")
+		c.ok(t, noe, "POST", "/api/v1/bookings", slot(compressor, at(2027, 2, 10, 12, 0), at(2027, 2, 10, 13, 0)), 201)
+		// 7 kW would not hold the compressor (8 kW) at all.
+		c.fail(t, admin, "PATCH", site, map[string]any{"power_kw": 7}, 409, "conflict")
+		c.fail(t, admin, "PATCH", site, map[string]any{"power_kw": 7, "force": true}, 422, "validation")
+		c.ok(t, admin, "PATCH", site, map[string]any{"power_kw": 7, "force": true, "reason": "Fusible plus petit"}, 200)
+		c.ok(t, admin, "PATCH", site, map[string]any{"power_kw": 0, "loud_at_once": 0}, 200)
+	})
+
 	step("password change", func(t *testing.T) {
 		// The current password is checked like a sign-in (the contract's
 		// Auth): Victor's address is still locked out for his account.
