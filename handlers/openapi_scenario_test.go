@@ -565,6 +565,21 @@ func TestOpenAPIScenario(t *testing.T) {
 		c.fail(t, manager, "POST", p("/api/v1/series/%d/approve", series), map[string]any{"from": at(2027, 2, 8, 0, 0)}, 422, "validation")
 		c.fail(t, manager, "POST", p("/api/v1/series/%d/reject", series), map[string]any{"reason": "Complet"}, 409, "invalid_transition")
 		c.fail(t, mia, "POST", p("/api/v1/series/%d/approve", series), nil, 403, "forbidden")
+		c.fail(t, manager, "POST", "/api/v1/series/999999/approve", nil, 404, "not_found")
+		c.bad(t, mia, "GET", "/api/v1/series"+q("limit", "many"), nil, 422, "validation")
+		c.bad(t, mia, "GET", "/api/v1/waitlist"+q("resource_id", "saw"), nil, 422, "validation")
+		// The planer asks for approval: one series approved, one rejected.
+		onPlaner := func(day int) map[string]any {
+			return slot(planer, at(2027, 2, day, 9, 0), at(2027, 2, day, 10, 0), "rrule", "FREQ=WEEKLY;COUNT=2")
+		}
+		approved := idOf(t, c.ok(t, mia, "POST", "/api/v1/series", onPlaner(2), 201))
+		rejected := idOf(t, c.ok(t, noe, "POST", "/api/v1/series", onPlaner(3), 201))
+		c.ok(t, manager, "POST", p("/api/v1/series/%d/approve", approved), nil, 200)
+		c.bad(t, manager, "POST", p("/api/v1/series/%d/reject", rejected), nil, 422, "validation")
+		c.ok(t, manager, "POST", p("/api/v1/series/%d/reject", rejected), map[string]any{"reason": "Atelier réservé à un cours"}, 200)
+		c.fail(t, noe, "POST", p("/api/v1/series/%d/cancel", rejected), nil, 409, "invalid_transition")
+		c.fail(t, noe, "POST", p("/api/v1/series/%d/cancel", approved), nil, 404, "not_found")
+		c.fail(t, mia, "POST", p("/api/v1/series/%d/cancel", approved), map[string]any{"from": at(2027, 2, 20, 0, 0), "to": at(2027, 2, 10, 0, 0)}, 422, "validation")
 
 		// Noé waits for the first Monday; Mia's holiday frees it.
 		first := slot(w.Machine, at(2027, 2, 1, 10, 0), at(2027, 2, 1, 11, 0))
