@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"atelier/static"
+	"atelier/internal/apitest"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -30,15 +30,7 @@ func loadCatalog(t *testing.T) catalog {
 	t.Helper()
 	c := catalog{}
 	for _, l := range langs {
-		raw, err := static.Files.ReadFile("i18n/" + l + ".json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(raw, &m); err != nil {
-			t.Fatalf("i18n/%s.json: %v", l, err)
-		}
-		c[l] = m
+		c[l] = apitest.Translations(t, l)
 	}
 	return c
 }

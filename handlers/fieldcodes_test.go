@@ -12,7 +12,6 @@ package handlers_test
 //     (and the messages built at run time, which the source cannot show).
 
 import (
-	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -27,7 +26,6 @@ import (
 	"atelier/handlers"
 	"atelier/internal/apitest"
 	"atelier/models"
-	"atelier/static"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -40,14 +38,7 @@ func TestFieldCodesTranslated(t *testing.T) {
 		t.Fatalf("only %d field codes", len(codes))
 	}
 	for _, lang := range []string{"fr", "nl", "en"} {
-		raw, err := static.Files.ReadFile("i18n/" + lang + ".json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		words := map[string]string{}
-		if err := json.Unmarshal(raw, &words); err != nil {
-			t.Fatalf("i18n/%s.json: %v", lang, err)
-		}
+		words := apitest.Translations(t, lang)
 		for code, params := range codes {
 			text, ok := words["field."+code]
 			if !ok || strings.TrimSpace(text) == "" {

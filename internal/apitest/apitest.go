@@ -26,6 +26,7 @@ import (
 	"atelier/handlers"
 	"atelier/internal/apitest/testclock"
 	"atelier/models"
+	"atelier/static"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/labstack/echo/v4"
@@ -380,4 +381,19 @@ func Tally[T comparable](vs []T) map[T]int {
 		n[v]++
 	}
 	return n
+}
+
+// Translations reads the frontend's words in lang, as the browser gets
+// them (static/i18n/<lang>.json), failing t when they do not load.
+func Translations(t testing.TB, lang string) map[string]string {
+	t.Helper()
+	raw, err := static.Files.ReadFile("i18n/" + lang + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := map[string]string{}
+	if err := json.Unmarshal(raw, &words); err != nil {
+		t.Fatalf("i18n/%s.json: %v", lang, err)
+	}
+	return words
 }
