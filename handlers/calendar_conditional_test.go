@@ -22,7 +22,8 @@ func TestCalendarFeedConditional(t *testing.T) {
 	book(t, env, m.Token, w.Machine, apitest.At(2027, 1, 5, 9, 0), apitest.At(2027, 1, 5, 10, 0), "")
 	path := myFeed(t, env, m.Token)
 
-	conditional := func(p, token string, h map[string]string) *apitest.Response {
+	// getWith sends a GET with the conditional headers h.
+	getWith := func(p, token string, h map[string]string) *apitest.Response {
 		req := apitest.Request("GET", p, token, nil)
 		for k, v := range h {
 			req.Header.Set(k, v)
@@ -43,14 +44,14 @@ func TestCalendarFeedConditional(t *testing.T) {
 	}
 	notModified := func(p, token string, h map[string]string) {
 		t.Helper()
-		r := conditional(p, token, h)
+		r := getWith(p, token, h)
 		if r.Code != 304 || len(r.Body) != 0 {
 			t.Fatalf("GET %s with %v: %d with %d bytes, want 304 with no body", p, h, r.Code, len(r.Body))
 		}
 	}
 	modified := func(p, token string, h map[string]string) *feed {
 		t.Helper()
-		r := conditional(p, token, h)
+		r := getWith(p, token, h)
 		if r.Code != 200 {
 			t.Fatalf("GET %s with %v after a change: %d, want 200", p, h, r.Code)
 		}
@@ -64,7 +65,7 @@ func TestCalendarFeedConditional(t *testing.T) {
 	notModified(path, "", map[string]string{"If-None-Match": etag})
 	notModified(path, "", map[string]string{"If-None-Match": `"other", ` + etag})
 	notModified(path, "", map[string]string{"If-Modified-Since": lm})
-	if r := conditional(path, "", map[string]string{"If-None-Match": `"something-else"`}); r.Code != 200 {
+	if r := getWith(path, "", map[string]string{"If-None-Match": `"something-else"`}); r.Code != 200 {
 		t.Fatalf("a stale ETag: %d, want 200", r.Code)
 	}
 
@@ -173,6 +174,8 @@ func TestFeedCacheFollowsChanges(t *testing.T) {
 	}, "mijn reserveringen")
 }
 
+// conditional is a GET of path with the validators a client kept (either
+// may be empty).
 func conditional(path, etag, since string) *http.Request {
 	req := apitest.Request("GET", path, "", nil)
 	if etag != "" {
