@@ -410,3 +410,35 @@ func BenchmarkCreateWithSiteLimits(b *testing.B) {
 		})
 	}
 }
+
+// TestForcedSiteLimitPromotesOldestFirst: the waiting entries of several
+// machines freed by one forced lowering share the site's new budget, and
+// the one that waited longest goes first, whichever machine it waits for.
+func TestForcedSiteLimitPromotesOldestFirst(t *testing.T) {
+	env := apitest.New(t)
+	w := env.NewWorkshop(t)
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.SiteID), w.Admin.Token, map[string]any{"power_kw": 10})
+	machine := func(name string, kw float64) int64 {
+		return env.Must(t, 201, "POST", "/api/v1/resources", w.Manager.Token, map[string]any{"zone_id": w.ZoneID, "name": name,
+			"kind": "machine", "power_kw": kw, "slot_minutes": 30}).ID()
+	}
+	x, a, b := machine("X", 4), machine("A", 3), machine("B", 3)
+	u := env.NewUser(t, models.RoleMember, "U")
+	at := func(h, m int) string { return apitest.At(2027, 1, 6, h, m) }
+	env.Must(t, 201, "POST", "/api/v1/bookings", u.Token, apitest.Slot(x, at(10, 0), at(10, 30)))
+	env.Must(t, 201, "POST", "/api/v1/bookings", u.Token, apitest.Slot(a, at(10, 0), at(11, 0)))
+	env.Must(t, 201, "POST", "/api/v1/bookings", u.Token, apitest.Slot(b, at(10, 0), at(11, 0)))
+	older, newer := env.NewUser(t, models.RoleMember, "Older"), env.NewUser(t, models.RoleMember, "Newer")
+	first := env.Must(t, 201, "POST", "/api/v1/waitlist", older.Token, apitest.Slot(b, at(10, 30), at(11, 0))).ID()
+	second := env.Must(t, 201, "POST", "/api/v1/waitlist", newer.Token, apitest.Slot(a, at(10, 30), at(11, 0))).ID()
+	// At 5 kW only X keeps its place; A and B are cancelled, and after
+	// 10:30 one of them fits again (3 kW), not both (6 kW).
+	env.Must(t, 200, "PATCH", fmt.Sprintf("/api/v1/sites/%d", w.SiteID), w.Admin.Token,
+		map[string]any{"power_kw": 5, "force": true, "reason": "a smaller fuse"})
+	if e := waitlistOf(t, env, older.Token)[first]; e.Status != "booked" {
+		t.Fatalf("the entry that waited longest (on B) is %+v", e)
+	}
+	if e := waitlistOf(t, env, newer.Token)[second]; e.Status != "waiting" {
+		t.Fatalf("the later entry (on A, a lower id) took the budget: %+v", e)
+	}
+}

@@ -219,9 +219,9 @@ func pathID(c echo.Context, name string) (int64, error) {
 }
 
 // pathIDAndBody reads the path's :id and then, with read (decode, or
-// decodeOptional where the body may be left out), the body into v. The
-// address is judged first: one that names nothing is not_found whatever
-// the body says.
+// decodeOptional where the body may be left out), the body into v. A
+// malformed id is not_found whatever the body says; a well-formed one
+// that names nothing is found out later, after the body is read.
 func pathIDAndBody(c echo.Context, read func(echo.Context, any) error, v any) (int64, error) {
 	id, err := pathID(c, "id")
 	if err != nil {

@@ -6,10 +6,8 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"path"
-	"slices"
 	"strings"
 	"time"
 
@@ -246,12 +244,7 @@ func (db *DB) UpdateSite(ctx context.Context, actor *User, id int64, p SitePatch
 		}
 		// The time the new limits freed goes to the waiting list as a
 		// closure's does, judged by the limits just saved.
-		for _, rid := range slices.Sorted(maps.Keys(freed)) {
-			if err := db.promote(tx, now, rid, freed[rid]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return db.promoteAll(tx, now, freed)
 	})
 	return s, translate(err)
 }

@@ -150,27 +150,41 @@ func (db *DB) LeaveWaitlist(ctx context.Context, actor *User, id int64) error {
 // bookings while they fit; an entry that does not fit (or now breaks its
 // member's quota) stays waiting and later ones that fit go first.
 func (db *DB) promote(tx *gorm.DB, now time.Time, resourceID int64, spans []schedule.Interval) error {
-	if len(spans) == 0 {
-		return nil
+	return db.promoteAll(tx, now, map[int64][]schedule.Interval{resourceID: spans})
+}
+
+// promoteAll is promote over several resources at once (the machines whose
+// bookings a site's new limits cancelled): their waiting entries, which
+// share the site's power and noise, take turns oldest first across all of
+// them, not resource by resource.
+func (db *DB) promoteAll(tx *gorm.DB, now time.Time, freed map[int64][]schedule.Interval) error {
+	var ids []int64
+	var lo, hi time.Time
+	for rid, spans := range freed {
+		for _, s := range spans {
+			if lo.IsZero() || s.Start.Before(lo) {
+				lo = s.Start
+			}
+			if s.End.After(hi) {
+				hi = s.End
+			}
+		}
+		if len(spans) > 0 {
+			ids = append(ids, rid)
+		}
 	}
-	lo, hi := spans[0].Start, spans[0].End
-	for _, s := range spans[1:] {
-		if s.Start.Before(lo) {
-			lo = s.Start
-		}
-		if s.End.After(hi) {
-			hi = s.End
-		}
+	if len(ids) == 0 {
+		return nil
 	}
 	var entries []WaitEntry
 	// An entry's own buffer may reach into the freed time: a day at most.
-	if err := tx.Where("resource_id = ? AND status = ? AND start_at > ? AND start_at < ? AND end_at > ?",
-		resourceID, WaitWaiting, now, hi, lo.Add(-24*time.Hour)).
+	if err := tx.Where("resource_id IN ? AND status = ? AND start_at > ? AND start_at < ? AND end_at > ?",
+		ids, WaitWaiting, now, hi, lo.Add(-24*time.Hour)).
 		Order("created_at, id").Find(&entries).Error; err != nil {
 		return err
 	}
 	for _, w := range entries {
-		if !overlapsAny(w, spans) {
+		if !overlapsAny(w, freed[w.ResourceID]) {
 			continue
 		}
 		member, err := first[User](tx, w.MemberID, "Member")
@@ -180,7 +194,7 @@ func (db *DB) promote(tx *gorm.DB, now time.Time, resourceID int64, spans []sche
 		if !member.Active {
 			continue
 		}
-		b, _, err := placeBooking(tx, now, member, BookingRequest{ResourceID: resourceID, MemberID: member.ID,
+		b, _, err := placeBooking(tx, now, member, BookingRequest{ResourceID: w.ResourceID, MemberID: member.ID,
 			Start: w.StartAt, End: w.EndAt, Quantity: w.Quantity})
 		var refusal *Error
 		if errors.As(err, &refusal) {
