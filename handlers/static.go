@@ -56,8 +56,11 @@ func assets(fsys fs.FS) (map[string]*asset, error) {
 
 // handleStatic serves the frontend: compressed where the client takes
 // gzip, revalidated with its ETag on every visit (no-cache: file names
-// carry no version, so a new release must be seen at once). The
-// conditional requests, HEAD and ranges are net/http's.
+// carry no version, so a new release must be seen at once). Revalidation
+// and HEAD are net/http's; ranges and preconditions are ignored (as HTTP
+// allows), since their refusals (416, 412) would be net/http's plain text
+// rather than the contract's error shape, and no screen needs part of a
+// file.
 func handleStatic(files map[string]*asset) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p := c.Request().URL.Path
@@ -78,7 +81,11 @@ func handleStatic(files map[string]*asset) echo.HandlerFunc {
 			h.Set("Content-Encoding", "gzip")
 			body = a.gzipped
 		}
-		http.ServeContent(c.Response(), c.Request(), p, time.Time{}, bytes.NewReader(body))
+		req := c.Request()
+		for _, name := range []string{"Range", "If-Range", "If-Match", "If-Unmodified-Since"} {
+			req.Header.Del(name)
+		}
+		http.ServeContent(c.Response(), req, p, time.Time{}, bytes.NewReader(body))
 		return nil
 	}
 }
