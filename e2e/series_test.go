@@ -254,6 +254,26 @@ func TestBrowserSeriesWaitlistNotifications(t *testing.T) {
 	openBookings("fr")
 	p.shot("25-bookings-series-fr-1280")
 
+	// A link to one date (a notification's, an email's) unfolds its series
+	// and puts the focus on that date.
+	var asked struct {
+		Bookings []struct {
+			ID int64 `json:"id"`
+		} `json:"bookings"`
+	}
+	apiGet(member.Token, fmt.Sprintf("/api/v1/series/%d", seriesID), &asked)
+	if len(asked.Bookings) < 3 {
+		t.Fatalf("the series has %d dates", len(asked.Bookings))
+	}
+	target := asked.Bookings[2].ID
+	p.do("follow a link to one date", chromedp.Navigate(fmt.Sprintf("%s/#/bookings?booking=%d", p.base, target)),
+		waitFor(fmt.Sprintf(`document.activeElement?.dataset?.bookingId === '%d'`, target)))
+	if !eval[bool](p, fmt.Sprintf(`(() => { const li = document.querySelector('li[data-booking-id="%d"]'); return li.classList.contains('booking-asked') && li.closest('details').open })()`, target)) {
+		t.Errorf("the date the link names is not marked, or its series is folded")
+	}
+	p.axe("my bookings, a date asked for")
+	p.shot("25-bookings-date-asked-fr-1280")
+
 	// Escape leaves the period dialog without cancelling anything.
 	p.do("open the period dialog", enter(sel+` [data-action="cancel-range"]`), waitFor(`document.querySelector('dialog[open] #dialog-from') !== null`),
 		chromedp.KeyEvent(kb.Escape), waitFor(`document.querySelector('dialog') === null`))

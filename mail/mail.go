@@ -224,11 +224,14 @@ func (s *Sender) message(ctx context.Context, m *models.Mail) (*gomail.Msg, erro
 	msg.SetMessageIDWithValue(s.messageID(m.OutboxID))
 	msg.SetDateWithValue(m.Notification.CreatedAt)
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
-	// The screen where the booking is, for its member, or the requests
-	// waiting, for a host.
+	// The booking on its member's screen (which brings it into view), or
+	// the requests waiting, for a host.
 	link := s.cfg.PublicURL + "/#/bookings"
-	if m.Notification.Kind == models.KindApprovalRequested {
+	switch {
+	case m.Notification.Kind == models.KindApprovalRequested:
 		link = s.cfg.PublicURL + "/#/approvals"
+	case m.Notification.BookingID != nil:
+		link += fmt.Sprintf("?booking=%d", *m.Notification.BookingID)
 	}
 	msg.SetBodyString(gomail.TypeTextPlain, text+"\n\n"+s.words.T(lang, "notify.mail.open", nil)+" "+link+"\n\n"+
 		s.words.T(lang, "notify.mail.footer", nil)+"\n")

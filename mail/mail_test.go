@@ -158,7 +158,7 @@ func TestMailIsProperMIMEInTheRecipientsLanguage(t *testing.T) {
 		}
 		text, event := readParts(t, msg)
 		if !strings.Contains(text, "Votre demande de Four céramique le 06/01/2027 à 09:00 est refusée : cuisson réservée à un stage") ||
-			!strings.Contains(text, "http://atelier.test/#/bookings") {
+			!strings.Contains(text, fmt.Sprintf("http://atelier.test/#/bookings?booking=%d\r\n", id)) {
 			t.Errorf("body %q", text)
 		}
 		cal, err := ical.NewDecoder(strings.NewReader(event)).Decode()

@@ -128,7 +128,26 @@ export async function render(root, ctx) {
   }
 
   await load();
+  showAsked(root, ctx.params.booking);
   return null;
+}
+
+/**
+ * showAsked brings the booking a link names (#/bookings?booking=7, from a
+ * notification or an email) into view with the focus on it, its series'
+ * dates unfolded. A booking not in the list (another member's) leaves the
+ * screen as it is.
+ */
+function showAsked(root, id) {
+  if (!/^\d+$/.test(id || '')) return;
+  const li = root.querySelector(`[data-booking-id="${id}"]`);
+  if (!li) return;
+  const details = li.closest('details');
+  if (details) details.open = true;
+  li.classList.add('booking-asked');
+  li.tabIndex = -1;
+  li.scrollIntoView({ block: 'center' });
+  li.focus({ preventScroll: true });
 }
 
 /** renderCalendar shows the secret feed address with copy and rotate. */

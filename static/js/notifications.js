@@ -15,7 +15,8 @@ const PAGE = 50;
 /** targetOf answers the screen a notification is about, or ''. */
 function targetOf(n, isHost) {
   if (n.kind === 'approval_requested') return isHost ? '#/approvals' : '';
-  return n.booking_id || n.series_id ? '#/bookings' : '';
+  if (n.booking_id) return `#/bookings?booking=${n.booking_id}`;
+  return n.series_id ? '#/bookings' : '';
 }
 
 export async function render(root, ctx) {
