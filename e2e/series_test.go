@@ -266,13 +266,15 @@ func TestBrowserSeriesWaitlistNotifications(t *testing.T) {
 		t.Fatalf("the series has %d dates", len(asked.Bookings))
 	}
 	target := asked.Bookings[2].ID
-	p.do("follow a link to one date", chromedp.Navigate(fmt.Sprintf("%s/#/bookings?booking=%d", p.base, target)),
-		waitFor(fmt.Sprintf(`document.activeElement?.dataset?.bookingId === '%d'`, target)))
-	if !eval[bool](p, fmt.Sprintf(`(() => { const li = document.querySelector('li[data-booking-id="%d"]'); return li.classList.contains('booking-asked') && li.closest('details').open })()`, target)) {
-		t.Errorf("the date the link names is not marked, or its series is folded")
+	followLink := func(lang string) {
+		p.t.Helper()
+		p.do("follow a link to one date", chromedp.Navigate(fmt.Sprintf("%s/#/bookings?booking=%d", p.base, target)),
+			waitFor(fmt.Sprintf(`document.activeElement?.dataset?.bookingId === '%d'`, target)))
+		if !eval[bool](p, fmt.Sprintf(`(() => { const li = document.querySelector('li[data-booking-id="%d"]'); return li.classList.contains('booking-asked') && li.closest('details').open })()`, target)) {
+			t.Errorf("%s: the date the link names is not marked, or its series is folded", lang)
+		}
 	}
-	p.axe("my bookings, a date asked for")
-	p.shot("25-bookings-date-asked-fr-1280")
+	p.everyLanguage(c, "25-bookings-date-asked", "fr", followLink)
 
 	// Escape leaves the period dialog without cancelling anything.
 	p.do("open the period dialog", enter(sel+` [data-action="cancel-range"]`), waitFor(`document.querySelector('dialog[open] #dialog-from') !== null`),
