@@ -112,9 +112,9 @@ func (s *server) handleGetSeries(c echo.Context) error {
 }
 
 type seriesDecisionRequest struct {
-	Reason string  `json:"reason"`
-	From   *string `json:"from"`
-	To     *string `json:"to"`
+	decisionRequest
+	From *string `json:"from"`
+	To   *string `json:"to"`
 }
 
 // handleDecideSeries answers approve, reject and cancel of a whole series;
@@ -124,15 +124,11 @@ type seriesDecisionRequest struct {
 func (s *server) handleDecideSeries(move models.Transition) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var req seriesDecisionRequest
-		var id int64
-		var err error
-		if move == models.Cancel {
-			id, err = pathIDAndBody(c, decodeOptional, &req)
-		} else {
-			var d decisionRequest
-			id, err = pathIDAndBody(c, decodeOptional, &d)
-			req.Reason = d.Reason
+		var body any = &req
+		if move != models.Cancel {
+			body = &req.decisionRequest
 		}
+		id, err := pathIDAndBody(c, decodeOptional, body)
 		if err != nil {
 			return err
 		}
